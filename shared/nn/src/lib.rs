@@ -1,0 +1,1 @@
+//! nn: placeholder, being written.
