@@ -1,1 +1,47 @@
-//! run: placeholder, being written.
+//! What every smallnets binary shares, so that a project's `main.rs` stays a few dozen lines:
+//!
+//! - [`CommonArgs`]: the flags every project takes (`--seed --data-dir --out --threads --quiet`);
+//!   each project adds its own training flags (`--epochs`, `--lr`, ...) with its own defaults.
+//! - [`Session`]: started at the top of `main`, it prints the resolved configuration, hands out
+//!   seeded random streams ([`Rngs`]) and progress displays ([`Progress`]), and at the end
+//!   writes `metrics.json` (the schema in `CONTRACT.md`) and prints the `result:` line.
+//! - [`main_with`]: runs a fallible `main` body and turns an error into a one-paragraph
+//!   message on standard error and exit status 1 (clap already exits with 2 on bad flags).
+//! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
+//!   into place, so an interrupted run never leaves half a result.
+
+mod args;
+mod files;
+mod progress;
+mod rngs;
+mod session;
+
+pub use args::CommonArgs;
+pub use files::write_atomic;
+pub use progress::Progress;
+pub use rngs::Rngs;
+pub use session::{check_finite, Metric, Report, Session};
+
+use std::process::ExitCode;
+
+/// Runs a binary's body and reports an error the way the contract asks: one paragraph on
+/// standard error (the error and its causes, joined), exit status 1, no backtrace.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     run::main_with(|| {
+///         // parse flags, train, write results...
+///         Ok(())
+///     })
+/// }
+/// ```
+pub fn main_with(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole chain on one line: "reading data/x.csv: row 3: ..."
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
