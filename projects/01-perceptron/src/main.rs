@@ -1,1 +1,78 @@
-fn main() {}
+//! `01-perceptron`: Rosenblatt's perceptron on Fisher's iris. See the crate docs and chapter 1.
+
+use clap::Parser;
+use perceptron::experiment::{self, ExperimentConfig};
+use perceptron::TrainConfig;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(version, about = "01 · Rosenblatt's perceptron on Fisher's iris")]
+struct Cli {
+    #[command(flatten)]
+    common: run::CommonArgs,
+    /// Most passes over the training set before giving up on convergence.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    epochs: u32,
+    /// Learning rate η of the update w ← w + η·y·x (from zero weights it only scales them).
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    lr: f32,
+    /// The two iris measurements to learn from, as columns of data/csv/iris.csv.
+    #[arg(long, default_value = "sepal_length,petal_length", value_parser = two_columns)]
+    features: Columns,
+    /// Fraction of each species held out for testing.
+    #[arg(long, default_value_t = 0.3, value_parser = fraction)]
+    test_fraction: f64,
+}
+
+fn main() -> ExitCode {
+    run::main_with(|| {
+        let cli = Cli::parse();
+        let config = ExperimentConfig {
+            features: cli.features.0.clone(),
+            train: TrainConfig {
+                epochs: cli.epochs as usize,
+                lr: cli.lr,
+            },
+            test_fraction: cli.test_fraction,
+        };
+        let settings = [
+            ("epochs", cli.epochs.to_string()),
+            ("lr", cli.lr.to_string()),
+            ("features", cli.features.0.join(",")),
+        ];
+        let mut session = run::Session::start("01-perceptron", &cli.common, &settings)?;
+        let iris = data::data_file(&session.data_dir, "csv/iris.csv")?;
+        let results = experiment::run_all(&iris, &config, &mut session.rngs.shuffle)?;
+        experiment::print_summary(&results);
+        experiment::write_figures(&mut session, &results, &config.features)?;
+        session.finish(&experiment::report(&results, config.features.len()))
+    })
+}
+
+/// Two column names, given on the command line as `a,b`.
+#[derive(Debug, Clone)]
+struct Columns(Vec<String>);
+
+fn two_columns(text: &str) -> Result<Columns, String> {
+    let names: Vec<String> = text.split(',').map(|name| name.trim().to_owned()).collect();
+    if names.len() != 2 || names.iter().any(String::is_empty) {
+        return Err(format!(
+            "`{text}` is not two column names separated by a comma, e.g. sepal_length,sepal_width"
+        ));
+    }
+    Ok(Columns(names))
+}
+
+fn positive(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.05..=0.95).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a fraction between 0.05 and 0.95")),
+    }
+}

@@ -1,0 +1,101 @@
+//! The binary as a user runs it: results, files, and errors with the right exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str], out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_01-perceptron"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+#[test]
+fn a_default_run_reaches_full_test_accuracy_and_writes_metrics_and_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&[], dir.path());
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    let last = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(last.starts_with("result: test_accuracy=1.0000"), "{last}");
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["project"], "01-perceptron");
+    assert_eq!(metrics["metrics"]["test_accuracy"], 1.0);
+    assert!(metrics["metrics"]["updates"].as_u64().unwrap() > 0);
+    for figure in [
+        "boundary_setosa_versicolor.svg",
+        "boundary_versicolor_virginica.svg",
+        "mistakes_per_epoch.svg",
+    ] {
+        let svg = std::fs::read_to_string(dir.path().join(figure)).unwrap();
+        assert!(
+            svg.starts_with("<svg") || svg.starts_with("<?xml"),
+            "{figure}"
+        );
+    }
+}
+
+#[test]
+fn a_data_folder_without_iris_says_which_file_and_how_to_get_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &dir.path().join("out"),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("iris.csv") && all.contains("git checkout"),
+        "{all}"
+    );
+    assert!(!all.contains("panicked"), "{all}");
+}
+
+#[test]
+fn a_non_numeric_cell_names_the_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("csv")).unwrap();
+    std::fs::write(
+        dir.path().join("csv/iris.csv"),
+        "sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n4.9,3.0,long,0.2,setosa\n",
+    )
+    .unwrap();
+    let output = run(
+        &["--data-dir", dir.path().to_str().unwrap()],
+        &dir.path().join("out"),
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("line 3") && all.contains("petal_length") && all.contains("long"),
+        "{all}"
+    );
+}
+
+#[test]
+fn bad_flags_are_usage_errors_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--lr", "-1"][..],
+        &["--features", "sepal_length"],
+        &["--epochs", "0"],
+        &["--test-fraction", "2"],
+    ] {
+        let output = run(args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+    }
+    assert!(!dir.path().join("metrics.json").exists());
+}
