@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root: this crate lives in `shared/exercises`.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Canonical, so that messages show /home/you/smallnets rather than .../shared/exercises/../..
+    root.canonicalize().unwrap_or(root)
 }
 
 /// One exercise: a function the learner writes in `exercises/<name>.rs`.
