@@ -5,6 +5,7 @@
 //! | [`line_chart`] | loss / accuracy curves, several series, legend, optional log-y | SVG |
 //! | [`decision_boundary`] | 2-D points coloured by class over shaded class regions | SVG |
 //! | [`confusion_matrix`] | counts in cells, colour = share of the true class | SVG |
+//! | [`scatter`] | groups of points by colour and marker, optional `y = x` diagonal | SVG |
 //! | [`image_grid`] | images (digits, filters, GAN samples) in a grid, no text | PNG |
 //! | [`captioned_image_grid`] | the same with a caption under each image | SVG |
 //!
@@ -46,11 +47,13 @@ mod boundary;
 mod confusion;
 mod images;
 mod line;
+mod scatter;
 
 pub use boundary::{decision_boundary, Boundary};
 pub use confusion::confusion_matrix;
 pub use images::{captioned_image_grid, image_grid, Normalise};
 pub use line::{line_chart, Scale, Series};
+pub use scatter::{scatter, Guide};
 
 /// Everything that can go wrong while writing a figure. Each message starts with the path
 /// of the figure, so a learner knows which one failed.

@@ -550,3 +550,71 @@ fn confusion_matrix_rejects_shapes_that_do_not_match() {
     assert!(matches!(err, PlotError::Empty { .. }), "{err}");
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn scatter_draws_each_group_with_its_name_and_the_diagonal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scatter.svg");
+    let groups = [
+        Series::new("train", [(50.0, 60.0), (120.0, 110.0), (300.0, 250.0)]),
+        Series::new("test", [(80.0, 95.0), (200.0, 180.0)]),
+    ];
+    plot::scatter(
+        &path,
+        "Predicted vs true",
+        "true progression",
+        "predicted progression",
+        &groups,
+        plot::Guide::Diagonal,
+    )
+    .unwrap();
+    let texts = svg_texts(&path);
+    println!("{texts:?}");
+    for expected in [
+        "Predicted vs true",
+        "true progression",
+        "predicted progression",
+        "train",
+        "test",
+        "y = x",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == expected),
+            "no text {expected:?} in {texts:?}"
+        );
+    }
+    // One marker per point: circles for the first group, polygons (triangles) for the second.
+    let svg = fs::read_to_string(&path).unwrap();
+    assert!(svg.matches("<circle").count() >= 3, "{svg}");
+    assert!(svg.matches("<polygon").count() >= 2, "{svg}");
+    assert_eq!(files_in(dir.path()), ["scatter.svg"]);
+}
+
+#[test]
+fn scatter_without_a_guide_draws_no_diagonal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plain.svg");
+    let groups = [Series::new("points", [(0.0, 10.0), (1.0, 20.0)])];
+    plot::scatter(&path, "t", "x", "y", &groups, plot::Guide::None).unwrap();
+    let texts = svg_texts(&path);
+    assert!(!texts.iter().any(|t| t == "y = x"), "{texts:?}");
+}
+
+#[test]
+fn scatter_rejects_empty_and_non_finite_input_naming_the_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scatter.svg");
+    let err = plot::scatter(&path, "t", "x", "y", &[], plot::Guide::None).unwrap_err();
+    assert!(matches!(err, PlotError::Empty { .. }), "{err}");
+    let empty_group = [Series::new("test", [])];
+    let err = plot::scatter(&path, "t", "x", "y", &empty_group, plot::Guide::None).unwrap_err();
+    assert!(err.to_string().contains("`test`"), "{err}");
+    let nan = [Series::new("test", [(1.0, f64::NAN)])];
+    let err = plot::scatter(&path, "t", "x", "y", &nan, plot::Guide::Diagonal).unwrap_err();
+    assert!(matches!(err, PlotError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("scatter.svg"), "{err}");
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "an error must write nothing"
+    );
+}
