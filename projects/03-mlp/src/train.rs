@@ -182,17 +182,8 @@ pub const DIVERGENCE_FACTOR: f32 = 10.0;
 /// # Errors
 /// If the run diverged.
 pub fn check_diverged(loss: f32, classes: usize, at: &str) -> anyhow::Result<()> {
-    run::check_finite(f64::from(loss), at)?;
-    let limit = DIVERGENCE_FACTOR * (classes.max(2) as f32).ln();
-    if loss > limit {
-        anyhow::bail!(
-            "training diverged: the loss is {loss:.1} at {at}, over {DIVERGENCE_FACTOR} times that \
-             of a uniform guess ({:.2}). Lower the learning rate (--lr), or clip the gradients, \
-             and run again; earlier results were left untouched",
-            limit / DIVERGENCE_FACTOR
-        );
-    }
-    Ok(())
+    let ceiling = DIVERGENCE_FACTOR * (classes.max(2) as f32).ln();
+    run::check_diverged(f64::from(loss), f64::from(ceiling), at)
 }
 
 /// Loss, accuracy and predictions of a network on a set of examples.

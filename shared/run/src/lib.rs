@@ -20,7 +20,7 @@ pub use args::CommonArgs;
 pub use files::write_atomic;
 pub use progress::Progress;
 pub use rngs::Rngs;
-pub use session::{check_finite, Metric, Report, Session};
+pub use session::{check_diverged, check_finite, Metric, Report, Session};
 
 use std::process::ExitCode;
 

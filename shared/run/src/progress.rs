@@ -3,14 +3,15 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::{Duration, Instant};
 
-/// How many plain lines a non-terminal (or `--quiet`) run prints per progress display.
-const PLAIN_LINES: u64 = 10;
+/// How often a non-terminal (or `--quiet`) run prints a plain progress line. Short phases
+/// print none: the project's own summary line (one per epoch) says how each ended.
+const PLAIN_LINE_EVERY: Duration = Duration::from_secs(10);
 
 /// Progress over `total` steps (batches, epochs, ...) of one phase of training.
 ///
 /// On a terminal it draws an indicatif bar with the latest metrics, examples per second and
 /// time left; when standard error is not a terminal, or with `--quiet`, it prints a plain line
-/// at every tenth of the way instead, so logs stay readable. Progress goes to standard error;
+/// every ten seconds instead, so logs stay readable. Progress goes to standard error;
 /// results go to standard output.
 #[derive(Debug)]
 pub struct Progress {
@@ -20,6 +21,7 @@ pub struct Progress {
     done: u64,
     examples: u64,
     started: Instant,
+    last_line: Instant,
 }
 
 impl Progress {
@@ -43,13 +45,13 @@ impl Progress {
             done: 0,
             examples: 0,
             started: Instant::now(),
+            last_line: Instant::now(),
         }
     }
 
     /// Records `steps` more steps covering `examples` training examples, and the latest
     /// metrics to show (e.g. `&[("loss", 0.31)]`).
     pub fn advance(&mut self, steps: u64, examples: u64, metrics: &[(&str, f64)]) {
-        let before = self.done;
         self.done = (self.done + steps).min(self.total);
         self.examples += examples;
         let mut message: String = metrics
@@ -63,9 +65,8 @@ impl Progress {
                 bar.set_message(message);
             }
             None => {
-                // Print when this advance crosses a tenth of the way (and always at the end).
-                let tenth = |n: u64| n * PLAIN_LINES / self.total.max(1);
-                if tenth(self.done) > tenth(before) {
+                if self.last_line.elapsed() >= PLAIN_LINE_EVERY {
+                    self.last_line = Instant::now();
                     eprintln!("{}  {}/{}  {message}", self.label, self.done, self.total);
                 }
             }

@@ -232,6 +232,23 @@ pub fn check_finite(loss: f64, at: &str) -> anyhow::Result<()> {
     )
 }
 
+/// Stops a run whose loss exploded: NaN, infinite, or above `ceiling` (for a classifier, a few
+/// times the loss of a uniform guess, `ln(classes)`), with a message that says how to fix it.
+///
+/// # Errors
+/// If `loss` is not finite or exceeds `ceiling`.
+pub fn check_diverged(loss: f64, ceiling: f64, at: &str) -> anyhow::Result<()> {
+    check_finite(loss, at)?;
+    if loss > ceiling {
+        anyhow::bail!(
+            "training diverged: the loss is {loss:.1} at {at}, above {ceiling:.2}, where no \
+             learning run should be. Lower the learning rate (--lr), or clip the gradients, and \
+             run again; earlier results were left untouched"
+        );
+    }
+    Ok(())
+}
+
 fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (value * scale).round() / scale
@@ -314,6 +331,19 @@ mod tests {
         );
         let table = std::fs::read_to_string(out.join("metrics.md")).unwrap();
         assert!(table.contains("| `test_loss` | 0.0271 |"), "{table}");
+    }
+
+    #[test]
+    fn an_exploding_loss_stops_the_run_too() {
+        assert!(check_diverged(2.0, 23.0, "epoch 1").is_ok());
+        let message = check_diverged(3500.0, 23.0, "epoch 1, batch 9")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("3500.0") && message.contains("--lr"),
+            "{message}"
+        );
+        assert!(check_diverged(f64::INFINITY, 23.0, "x").is_err());
     }
 
     #[test]
