@@ -1,1 +1,19 @@
-//! tensor: placeholder, being written.
+#![doc = include_str!("../DESIGN.md")]
+
+mod broadcast;
+pub mod gemm;
+pub mod gradcheck;
+mod graph;
+pub mod ops;
+mod parallel;
+mod tensor;
+
+pub use broadcast::{broadcast_shapes, reduce_to_shape};
+pub use graph::{grad_enabled, no_grad};
+pub use ops::conv::{conv2d, conv_transpose2d};
+pub use ops::dropout::dropout;
+pub use ops::loss::{bce_with_logits, cross_entropy, mse_loss};
+pub use ops::norm::layer_norm;
+pub use ops::pool::{avg_pool2d, max_pool2d};
+pub use parallel::{set_threads, threads};
+pub use tensor::{live_tensors, Data, Tensor};

@@ -1,0 +1,176 @@
+//! Layers with weights: Linear, Conv2d, ConvTranspose2d, Embedding.
+//!
+//! One weight layout for the workspace: a linear layer computes `y = x·w + b` with
+//! `w: [inputs, outputs]`; convolutions use `[out_channels, in_channels, kh, kw]` (and
+//! `[in, out, kh, kw]` for the transpose), as PyTorch does.
+
+use rand::Rng;
+use tensor::Tensor;
+
+use crate::init::{default_uniform, normal};
+use crate::module::Module;
+
+/// `y = x·w + b`: `[..., inputs]` -> `[..., outputs]`.
+pub struct Linear {
+    /// `[inputs, outputs]`.
+    pub weight: Tensor,
+    /// `[outputs]`.
+    pub bias: Tensor,
+}
+
+impl Linear {
+    /// A layer with weights and biases drawn from `U(±1/√inputs)`.
+    pub fn new(inputs: usize, outputs: usize, rng: &mut impl Rng) -> Linear {
+        Linear {
+            weight: Tensor::param(default_uniform(&[inputs, outputs], inputs, rng)),
+            bias: Tensor::param(default_uniform(&[outputs], inputs, rng)),
+        }
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        &x.matmul(&self.weight) + &self.bias
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![
+            ("weight".into(), self.weight.clone()),
+            ("bias".into(), self.bias.clone()),
+        ]
+    }
+}
+
+/// 2-D convolution: `[N, in, H, W]` -> `[N, out, OH, OW]` (see [`tensor::conv2d`]).
+pub struct Conv2d {
+    /// `[out, in, kernel, kernel]`.
+    pub weight: Tensor,
+    /// `[out]`.
+    pub bias: Tensor,
+    pub stride: usize,
+    pub padding: usize,
+}
+
+impl Conv2d {
+    /// A square `kernel × kernel` convolution, weights from `U(±1/√(in·kernel²))`.
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        rng: &mut impl Rng,
+    ) -> Conv2d {
+        let fan_in = inputs * kernel * kernel;
+        Conv2d {
+            weight: Tensor::param(default_uniform(
+                &[outputs, inputs, kernel, kernel],
+                fan_in,
+                rng,
+            )),
+            bias: Tensor::param(default_uniform(&[outputs], fan_in, rng)),
+            stride,
+            padding,
+        }
+    }
+}
+
+impl Module for Conv2d {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        tensor::conv2d(x, &self.weight, Some(&self.bias), self.stride, self.padding)
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![
+            ("weight".into(), self.weight.clone()),
+            ("bias".into(), self.bias.clone()),
+        ]
+    }
+}
+
+/// Transposed 2-D convolution, the upsampling layer of a GAN's generator:
+/// `[N, in, H, W]` -> `[N, out, (H-1)·stride - 2·padding + kernel, …]`.
+pub struct ConvTranspose2d {
+    /// `[in, out, kernel, kernel]`.
+    pub weight: Tensor,
+    /// `[out]`.
+    pub bias: Tensor,
+    pub stride: usize,
+    pub padding: usize,
+}
+
+impl ConvTranspose2d {
+    /// Weights from `U(±1/√(out·kernel²))`.
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        rng: &mut impl Rng,
+    ) -> ConvTranspose2d {
+        let fan_in = outputs * kernel * kernel;
+        ConvTranspose2d {
+            weight: Tensor::param(default_uniform(
+                &[inputs, outputs, kernel, kernel],
+                fan_in,
+                rng,
+            )),
+            bias: Tensor::param(default_uniform(&[outputs], fan_in, rng)),
+            stride,
+            padding,
+        }
+    }
+}
+
+impl Module for ConvTranspose2d {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        tensor::conv_transpose2d(x, &self.weight, Some(&self.bias), self.stride, self.padding)
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![
+            ("weight".into(), self.weight.clone()),
+            ("bias".into(), self.bias.clone()),
+        ]
+    }
+}
+
+/// A table of learned vectors, one per token: ids -> `[len, dim]`.
+pub struct Embedding {
+    /// `[vocab, dim]`.
+    pub weight: Tensor,
+}
+
+impl Embedding {
+    /// Vectors drawn from `N(0, 1)`.
+    pub fn new(vocab: usize, dim: usize, rng: &mut impl Rng) -> Embedding {
+        Embedding {
+            weight: Tensor::param(normal(&[vocab, dim], 0.0, 1.0, rng)),
+        }
+    }
+
+    /// The vectors of `ids`: `[ids.len(), dim]`.
+    ///
+    /// # Panics
+    /// If an id is not below `vocab`.
+    #[track_caller]
+    pub fn lookup(&self, ids: &[usize]) -> Tensor {
+        self.weight.index_select(ids)
+    }
+}
+
+impl Module for Embedding {
+    /// Ids given as a tensor of whole numbers (any shape `[...]`) -> `[..., dim]`, so an
+    /// embedding can sit first in a [`crate::Sequential`]. Prefer [`Embedding::lookup`].
+    fn forward(&self, ids: &Tensor) -> Tensor {
+        let as_usize: Vec<usize> = ids.to_vec().iter().map(|&v| v as usize).collect();
+        let mut shape = ids.shape();
+        shape.push(self.weight.shape()[1]);
+        self.lookup(&as_usize).reshape(&shape)
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        vec![("weight".into(), self.weight.clone())]
+    }
+}

@@ -1,0 +1,185 @@
+//! Every layer's gradients against finite differences (step 1e-3, tolerance 1e-2, see
+//! `tensor::gradcheck`), and the layers' bookkeeping: names, counts, train/eval.
+
+use ndarray::{ArrayD, IxDyn};
+use nn::{
+    BatchNorm, Conv2d, ConvTranspose2d, Dropout, Embedding, LayerNorm, Linear, Module, Relu,
+    Sequential,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tensor::gradcheck::{check_gradients, DEFAULT_STEP, DEFAULT_TOLERANCE};
+use tensor::Tensor;
+
+fn random(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.random_range(-1.0f32..1.0))
+}
+
+#[track_caller]
+fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[ArrayD<f32>]) {
+    match check_gradients(f, inputs, DEFAULT_STEP, DEFAULT_TOLERANCE) {
+        Ok(worst) => println!("{name}: worst error {worst:.2e}"),
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+#[test]
+fn every_layer_matches_finite_differences() {
+    // Each closure builds the layer around the tensors being checked: input, then parameters.
+    check(
+        "Linear",
+        |t| {
+            Linear {
+                weight: t[1].clone(),
+                bias: t[2].clone(),
+            }
+            .forward(&t[0])
+        },
+        &[random(&[4, 3], 1), random(&[3, 5], 2), random(&[5], 3)],
+    );
+    check(
+        "Conv2d",
+        |t| {
+            Conv2d {
+                weight: t[1].clone(),
+                bias: t[2].clone(),
+                stride: 1,
+                padding: 1,
+            }
+            .forward(&t[0])
+        },
+        &[
+            random(&[2, 2, 5, 5], 4),
+            random(&[3, 2, 3, 3], 5),
+            random(&[3], 6),
+        ],
+    );
+    check(
+        "ConvTranspose2d",
+        |t| {
+            ConvTranspose2d {
+                weight: t[1].clone(),
+                bias: t[2].clone(),
+                stride: 2,
+                padding: 1,
+            }
+            .forward(&t[0])
+        },
+        &[
+            random(&[2, 3, 3, 3], 7),
+            random(&[3, 2, 4, 4], 8),
+            random(&[2], 9),
+        ],
+    );
+    check(
+        "Embedding",
+        |t| {
+            Embedding {
+                weight: t[0].clone(),
+            }
+            .lookup(&[1, 3, 1, 0])
+        },
+        &[random(&[4, 3], 10)],
+    );
+    check(
+        "LayerNorm",
+        |t| {
+            LayerNorm {
+                gamma: t[1].clone(),
+                beta: t[2].clone(),
+                eps: 1e-5,
+            }
+            .forward(&t[0])
+        },
+        &[random(&[3, 6], 11), random(&[6], 12), random(&[6], 13)],
+    );
+    for shape in [vec![6, 3], vec![2, 3, 2, 2]] {
+        check(
+            &format!("BatchNorm {shape:?}"),
+            |t| {
+                let mut bn = BatchNorm::new(3);
+                bn.gamma = t[1].clone();
+                bn.beta = t[2].clone();
+                bn.forward(&t[0])
+            },
+            &[random(&shape, 14), random(&[3], 15), random(&[3], 16)],
+        );
+    }
+    check(
+        "Dropout",
+        |t| Dropout::new(0.5, ChaCha8Rng::seed_from_u64(3)).forward(&t[0]),
+        &[random(&[4, 5], 17)],
+    );
+    check(
+        "Sequential(Linear, Relu, Linear)",
+        |t| {
+            let net = Sequential::new()
+                .add(Linear {
+                    weight: t[1].clone(),
+                    bias: t[2].clone(),
+                })
+                .add(Relu)
+                .add(Linear {
+                    weight: t[3].clone(),
+                    bias: t[4].clone(),
+                });
+            net.forward(&t[0])
+        },
+        &[
+            random(&[3, 4], 18),
+            random(&[4, 6], 19),
+            random(&[6], 20),
+            random(&[6, 2], 21),
+            random(&[2], 22),
+        ],
+    );
+}
+
+#[test]
+fn parameters_are_named_and_counted() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let net = Sequential::new()
+        .add(Linear::new(784, 32, &mut rng))
+        .add(Relu)
+        .add(Linear::new(32, 10, &mut rng));
+    let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+    assert_eq!(net.num_parameters(), 784 * 32 + 32 + 32 * 10 + 10);
+}
+
+#[test]
+fn batch_norm_keeps_running_statistics_and_uses_them_in_eval() {
+    let mut bn = BatchNorm::new(2);
+    let x = Tensor::new(ndarray::array![[1.0f32, 10.0], [3.0, 30.0]]);
+    let y = bn.forward(&x).to_array();
+    // Training: each column normalised by its own batch statistics.
+    assert!((y[[0, 0]] + 1.0).abs() < 1e-3 && (y[[1, 1]] - 1.0).abs() < 1e-3);
+    // running_mean = 0.9·0 + 0.1·[2, 20]; running_var = 0.9·1 + 0.1·[2, 200] (unbiased).
+    assert_eq!(bn.running_mean.to_vec(), vec![0.2, 2.0]);
+    let rv = bn.running_var.to_vec();
+    assert!(
+        (rv[0] - 1.1).abs() < 1e-5 && (rv[1] - 20.9).abs() < 1e-4,
+        "{rv:?}"
+    );
+    bn.eval();
+    let y = bn.forward(&x).to_array();
+    assert!((y[[0, 0]] - (1.0 - 0.2) / (1.1f32 + 1e-5).sqrt()).abs() < 1e-5);
+    assert_eq!(
+        bn.running_mean.to_vec(),
+        vec![0.2, 2.0],
+        "eval does not update statistics"
+    );
+}
+
+#[test]
+fn dropout_drops_in_training_and_passes_through_in_eval() {
+    let mut d = Dropout::new(0.5, ChaCha8Rng::seed_from_u64(1));
+    let x = Tensor::ones(&[1000]);
+    let y = d.forward(&x).to_vec();
+    let kept = y.iter().filter(|&&v| v != 0.0).count();
+    assert!((400..600).contains(&kept), "{kept} kept");
+    assert!(y.iter().all(|&v| v == 0.0 || v == 2.0));
+    d.eval();
+    assert_eq!(d.forward(&x).to_vec(), vec![1.0; 1000]);
+}

@@ -1,0 +1,83 @@
+//! Numpy-style broadcasting, forwards and backwards.
+//!
+//! Forwards, two shapes are lined up from the right; each pair of sizes must be equal or
+//! one of them 1, and a missing axis counts as 1: `[4, 1, 3]` with `[5, 3]` gives `[4, 5, 3]`.
+//! A size-1 axis is *repeated* to match. Backwards, each repeated copy received its own
+//! gradient, and the input's gradient is their sum: sum over the axes that were added in
+//! front, and over the axes that were 1 (keeping them, so the shape comes out unchanged).
+
+use ndarray::{ArrayD, Axis};
+
+/// The shape two operands broadcast to.
+///
+/// # Panics
+/// If the shapes are incompatible; the message names both.
+#[track_caller]
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let n = a.len().max(b.len());
+    // Size of axis `i` (counted in the output) of a shape with fewer axes: 1 if missing.
+    let size = |s: &[usize], i: usize| {
+        if i + s.len() < n {
+            1
+        } else {
+            s[i + s.len() - n]
+        }
+    };
+    (0..n)
+        .map(|i| match (size(a, i), size(b, i)) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => panic!("shapes {a:?} and {b:?} cannot be broadcast together (axis {i} of {n})"),
+        })
+        .collect()
+}
+
+// ANCHOR: reduce_to_shape
+/// Undoes a broadcast in the backward pass: sums `grad` (of the broadcast shape) down to
+/// `shape`, the shape of the operand before broadcasting.
+pub fn reduce_to_shape(grad: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+    if grad.shape() == shape {
+        return grad;
+    }
+    let mut g = grad;
+    // Axes added in front: sum them away.
+    while g.ndim() > shape.len() {
+        g = g.sum_axis(Axis(0));
+    }
+    // Axes that were 1 and got repeated: sum, keeping the axis.
+    for (axis, &size) in shape.iter().enumerate() {
+        if size == 1 && g.shape()[axis] != 1 {
+            g = g.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+        }
+    }
+    g
+}
+// ANCHOR_END: reduce_to_shape
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::IxDyn;
+
+    #[test]
+    fn shapes_broadcast_from_the_right() {
+        assert_eq!(broadcast_shapes(&[4, 1, 3], &[5, 3]), vec![4, 5, 3]);
+        assert_eq!(broadcast_shapes(&[], &[2, 2]), vec![2, 2]);
+        assert_eq!(broadcast_shapes(&[2, 1], &[1, 7]), vec![2, 7]);
+    }
+
+    #[test]
+    #[should_panic(expected = "shapes [2, 3] and [4, 3] cannot be broadcast")]
+    fn incompatible_shapes_name_both() {
+        broadcast_shapes(&[2, 3], &[4, 3]);
+    }
+
+    #[test]
+    fn reducing_sums_over_repeated_axes() {
+        let g = ArrayD::<f32>::ones(IxDyn(&[4, 5, 3]));
+        let r = reduce_to_shape(g, &[5, 1]);
+        assert_eq!(r.shape(), &[5, 1]);
+        assert!(r.iter().all(|&x| x == 12.0));
+    }
+}

@@ -1,0 +1,298 @@
+//! Element-by-element ops: `+ - * /` with broadcasting, and the functions applied to each
+//! element (`exp`, `tanh`, `relu`, ...). Each forward sits beside its gradient.
+
+use ndarray::{ArrayD, IxDyn, Zip};
+
+use crate::broadcast::{broadcast_shapes, reduce_to_shape};
+use crate::parallel::{for_each_piece, PARALLEL_MIN_ELEMENTS};
+use crate::tensor::{Data, Tensor};
+
+/// `f` applied to each element, allocating only the output; large contiguous arrays are
+/// split between threads.
+pub(crate) fn map(x: &Data, f: impl Fn(f32) -> f32 + Sync) -> ArrayD<f32> {
+    if let Some(xs) = x.as_slice() {
+        if xs.len() >= PARALLEL_MIN_ELEMENTS {
+            let mut out = vec![0.0; xs.len()];
+            for_each_piece(&mut out, 1, |start, piece| {
+                for (o, &xi) in piece.iter_mut().zip(&xs[start..]) {
+                    *o = f(xi);
+                }
+            });
+            return ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length");
+        }
+    }
+    x.map(|&xi| f(xi))
+}
+
+/// `f` applied to pairs of elements after broadcasting `a` and `b` to a common shape.
+#[track_caller]
+pub(crate) fn zip_map(a: &Data, b: &Data, f: impl Fn(f32, f32) -> f32 + Sync) -> ArrayD<f32> {
+    if a.shape() == b.shape() {
+        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
+            if xs.len() >= PARALLEL_MIN_ELEMENTS {
+                let mut out = vec![0.0; xs.len()];
+                for_each_piece(&mut out, 1, |start, piece| {
+                    for ((o, &x), &y) in piece.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
+                        *o = f(x, y);
+                    }
+                });
+                return ArrayD::from_shape_vec(a.raw_dim(), out).expect("same length");
+            }
+        }
+    }
+    let shape = IxDyn(&broadcast_shapes(a.shape(), b.shape()));
+    let (av, bv) = (
+        a.broadcast(shape.clone()).expect("checked"),
+        b.broadcast(shape).expect("checked"),
+    );
+    Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y))
+}
+
+/// The gradient for one operand of a broadcast op, only if that operand needs one.
+fn grad_for(need: bool, shape: &[usize], g: impl FnOnce() -> ArrayD<f32>) -> Option<ArrayD<f32>> {
+    need.then(|| reduce_to_shape(g(), shape))
+}
+
+impl Tensor {
+    // ANCHOR: add
+    /// `self + other`, broadcasting. Backward: the gradient passes through unchanged to both,
+    /// summed over broadcast axes.
+    #[track_caller]
+    pub fn add(&self, other: &Tensor) -> Tensor {
+        let (a, b) = (self.value(), other.value());
+        let out = zip_map(&a, &b, |x, y| x + y);
+        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+        Tensor::from_op("add", out, &[self, other], move |g, need| {
+            vec![
+                grad_for(need[0], &sa, || g.clone()),
+                grad_for(need[1], &sb, || g.clone()),
+            ]
+        })
+    }
+    // ANCHOR_END: add
+
+    /// `self - other`, broadcasting. Backward: `g` and `-g`.
+    #[track_caller]
+    pub fn sub(&self, other: &Tensor) -> Tensor {
+        let (a, b) = (self.value(), other.value());
+        let out = zip_map(&a, &b, |x, y| x - y);
+        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+        Tensor::from_op("sub", out, &[self, other], move |g, need| {
+            vec![
+                grad_for(need[0], &sa, || g.clone()),
+                grad_for(need[1], &sb, || -g),
+            ]
+        })
+    }
+
+    /// `self * other` element by element, broadcasting. Backward: `g·b` and `g·a`.
+    #[track_caller]
+    pub fn mul(&self, other: &Tensor) -> Tensor {
+        let (a, b) = (self.value(), other.value());
+        let out = zip_map(&a, &b, |x, y| x * y);
+        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+        Tensor::from_op("mul", out, &[self, other], move |g, need| {
+            vec![
+                grad_for(need[0], &sa, || g * &b),
+                grad_for(need[1], &sb, || g * &a),
+            ]
+        })
+    }
+
+    /// `self / other` element by element, broadcasting. Backward: `g / b` and `-g·a / b²`.
+    #[track_caller]
+    pub fn div(&self, other: &Tensor) -> Tensor {
+        let (a, b) = (self.value(), other.value());
+        let out = zip_map(&a, &b, |x, y| x / y);
+        let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
+        Tensor::from_op("div", out, &[self, other], move |g, need| {
+            vec![
+                grad_for(need[0], &sa, || g / &b),
+                grad_for(need[1], &sb, || {
+                    let shape = IxDyn(g.shape());
+                    let (av, bv) = (
+                        a.broadcast(shape.clone()).expect("fwd"),
+                        b.broadcast(shape).expect("fwd"),
+                    );
+                    Zip::from(g)
+                        .and(&av)
+                        .and(&bv)
+                        .map_collect(|&g, &a, &b| -g * a / (b * b))
+                }),
+            ]
+        })
+    }
+
+    /// Applies `f` to each element; `df(x, y)` is the derivative dy/dx given the input `x`
+    /// and the output `y = f(x)` (often cheaper from `y`: `exp`, `tanh`, `sigmoid`).
+    fn unary(
+        &self,
+        name: &'static str,
+        f: impl Fn(f32) -> f32 + Sync,
+        df: impl Fn(f32, f32) -> f32 + 'static,
+    ) -> Tensor {
+        let x = self.value();
+        let y = map(&x, f).into_shared();
+        let y_saved = y.clone();
+        Tensor::from_op_shared(name, y, &[self], move |g, _| {
+            vec![Some(
+                Zip::from(g)
+                    .and(&x)
+                    .and(&y_saved)
+                    .map_collect(|&g, &x, &y| g * df(x, y)),
+            )]
+        })
+    }
+
+    /// `-self`.
+    pub fn neg(&self) -> Tensor {
+        self.unary("neg", |x| -x, |_, _| -1.0)
+    }
+
+    /// `self + c` for a number `c`.
+    pub fn add_scalar(&self, c: f32) -> Tensor {
+        self.unary("add_scalar", move |x| x + c, |_, _| 1.0)
+    }
+
+    /// `self · c` for a number `c`.
+    pub fn scale(&self, c: f32) -> Tensor {
+        self.unary("scale", move |x| x * c, move |_, _| c)
+    }
+
+    /// `x^p` for each element. d/dx = p·x^(p-1).
+    pub fn powf(&self, p: f32) -> Tensor {
+        self.unary("powf", move |x| x.powf(p), move |x, _| p * x.powf(p - 1.0))
+    }
+
+    /// `e^x`. d/dx = e^x, the output itself.
+    pub fn exp(&self) -> Tensor {
+        self.unary("exp", f32::exp, |_, y| y)
+    }
+
+    /// Natural logarithm. d/dx = 1/x.
+    pub fn log(&self) -> Tensor {
+        self.unary("log", f32::ln, |x, _| 1.0 / x)
+    }
+
+    /// Square root. d/dx = 1/(2·√x).
+    pub fn sqrt(&self) -> Tensor {
+        self.unary("sqrt", f32::sqrt, |_, y| 0.5 / y)
+    }
+
+    /// Hyperbolic tangent. d/dx = 1 - tanh²(x).
+    pub fn tanh(&self) -> Tensor {
+        self.unary("tanh", f32::tanh, |_, y| 1.0 - y * y)
+    }
+
+    /// The logistic function 1/(1+e^-x). d/dx = σ(x)(1 - σ(x)).
+    pub fn sigmoid(&self) -> Tensor {
+        self.unary("sigmoid", sigmoid, |_, y| y * (1.0 - y))
+    }
+
+    /// `max(x, 0)`. d/dx = 1 where x > 0, else 0 (0 at the kink itself).
+    pub fn relu(&self) -> Tensor {
+        self.unary(
+            "relu",
+            |x| x.max(0.0),
+            |x, _| if x > 0.0 { 1.0 } else { 0.0 },
+        )
+    }
+
+    /// GELU, tanh form: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (as in GPT-2).
+    pub fn gelu(&self) -> Tensor {
+        self.unary("gelu", gelu, |x, _| gelu_derivative(x))
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    // For very negative x, e^-x overflows; 1/(1+inf) is 0, which is the right answer.
+    1.0 / (1.0 + (-x).exp())
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh())
+}
+
+/// d/dx of `gelu`: with u = √(2/π)(x + c·x³) and t = tanh(u),
+/// 0.5·(1 + t) + 0.5·x·(1 - t²)·√(2/π)(1 + 3c·x²).
+fn gelu_derivative(x: f32) -> f32 {
+    let t = (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh();
+    0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x * x)
+}
+
+// `a + b`, `&a * &b`, `a - 2.0`, `-a`: the operators call the methods above.
+macro_rules! binary_operator {
+    ($trait:ident, $method:ident) => {
+        impl std::ops::$trait<&Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                Tensor::$method(self, rhs)
+            }
+        }
+        impl std::ops::$trait<Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                Tensor::$method(&self, &rhs)
+            }
+        }
+        impl std::ops::$trait<&Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                Tensor::$method(&self, rhs)
+            }
+        }
+        impl std::ops::$trait<Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor {
+                Tensor::$method(self, &rhs)
+            }
+        }
+    };
+}
+binary_operator!(Add, add);
+binary_operator!(Sub, sub);
+binary_operator!(Mul, mul);
+binary_operator!(Div, div);
+
+macro_rules! scalar_operator {
+    ($trait:ident, $method:ident, |$t:ident, $c:ident| $body:expr) => {
+        impl std::ops::$trait<f32> for &Tensor {
+            type Output = Tensor;
+            fn $method(self, $c: f32) -> Tensor {
+                let $t = self;
+                $body
+            }
+        }
+        impl std::ops::$trait<f32> for Tensor {
+            type Output = Tensor;
+            fn $method(self, $c: f32) -> Tensor {
+                let $t = &self;
+                $body
+            }
+        }
+    };
+}
+scalar_operator!(Add, add, |t, c| t.add_scalar(c));
+scalar_operator!(Sub, sub, |t, c| t.add_scalar(-c));
+scalar_operator!(Mul, mul, |t, c| t.scale(c));
+scalar_operator!(Div, div, |t, c| t.scale(1.0 / c));
+
+impl std::ops::Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
+}
+impl std::ops::Neg for Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(&self)
+    }
+}

@@ -1,0 +1,100 @@
+//! Matrix multiplication, 2-D and batched. Everything after chapter 3 spends most of its
+//! time here, so the backward pass passes transposed *views* to [`gemm`]: no copies.
+
+use ndarray::{Array2, Array3, ArrayD, ArrayView2, ArrayView3, Axis, Ix2, Ix3};
+
+use crate::gemm::gemm;
+use crate::tensor::{Data, Tensor};
+
+fn as2(x: &Data) -> ArrayView2<'_, f32> {
+    x.view().into_dimensionality::<Ix2>().expect("checked 2-D")
+}
+
+fn as3(x: &Data) -> ArrayView3<'_, f32> {
+    x.view().into_dimensionality::<Ix3>().expect("checked 3-D")
+}
+
+/// `a·b` for `a: [m, k]`, `b: [k, n]`.
+pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    gemm(1.0, a, b, 0.0, c.view_mut());
+    c
+}
+
+/// `a[i]·b[i]` for each `i` of a batch: `a: [B, m, k]`, `b: [B, k, n]` -> `[B, m, n]`.
+fn bmm(a: ArrayView3<f32>, b: ArrayView3<f32>) -> Array3<f32> {
+    let mut c = Array3::zeros((a.len_of(Axis(0)), a.len_of(Axis(1)), b.len_of(Axis(2))));
+    for ((a, b), c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
+        gemm(1.0, a, b, 0.0, c);
+    }
+    c
+}
+
+impl Tensor {
+    // ANCHOR: matmul
+    /// Matrix product.
+    /// - `[m, k]·[k, n] -> [m, n]`;
+    /// - `[..., m, k]·[k, n] -> [..., m, n]` (a linear layer applied to every position);
+    /// - `[..., m, k]·[..., k, n] -> [..., m, n]` with the same leading (batch) axes.
+    ///
+    /// Backward, for `c = a·b`: `da = dc·bᵀ` and `db = aᵀ·dc`.
+    ///
+    /// # Panics
+    /// If the inner sizes differ or the batch axes do not match; the message names both shapes.
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        let (sa, sb) = (self.shape(), other.shape());
+        let ok = sa.len() >= 2
+            && sb.len() >= 2
+            && sa[sa.len() - 1] == sb[sb.len() - 2]
+            && (sb.len() == 2 || sa[..sa.len() - 2] == sb[..sb.len() - 2]);
+        assert!(ok, "matmul: cannot multiply shapes {sa:?} and {sb:?}");
+        let (m, k, n) = (sa[sa.len() - 2], sa[sa.len() - 1], sb[sb.len() - 1]);
+        let lead = &sa[..sa.len() - 2];
+        let mut out_shape = lead.to_vec();
+        out_shape.extend([m, n]);
+        if sa.len() == 2 {
+            matmul_2d(self, other)
+        } else if sb.len() == 2 {
+            // [..., m, k] -> [rows, k]: one big GEMM instead of many small ones.
+            let rows = sa.iter().product::<usize>() / k;
+            matmul_2d(&self.reshape(&[rows, k]), other).reshape(&out_shape)
+        } else {
+            let batch = lead.iter().product();
+            let c = matmul_batched(
+                &self.reshape(&[batch, m, k]),
+                &other.reshape(&[batch, k, n]),
+            );
+            c.reshape(&out_shape)
+        }
+    }
+    // ANCHOR_END: matmul
+}
+
+fn matmul_2d(a: &Tensor, b: &Tensor) -> Tensor {
+    let (av, bv) = (a.value(), b.value());
+    let c = mm(as2(&av), as2(&bv)).into_dyn();
+    Tensor::from_op("matmul", c, &[a, b], move |g, need| {
+        let g = g.view().into_dimensionality::<Ix2>().expect("2-D");
+        let da = need[0].then(|| mm(g, as2(&bv).t()).into_dyn());
+        let db = need[1].then(|| mm(as2(&av).t(), g).into_dyn());
+        vec![da, db]
+    })
+}
+
+/// Swaps the last two axes of a view: only the strides change.
+fn transposed(x: ArrayView3<'_, f32>) -> ArrayView3<'_, f32> {
+    x.permuted_axes([0, 2, 1])
+}
+
+fn matmul_batched(a: &Tensor, b: &Tensor) -> Tensor {
+    let (av, bv) = (a.value(), b.value());
+    let c = bmm(as3(&av), as3(&bv)).into_dyn();
+    Tensor::from_op("matmul", c, &[a, b], move |g, need| {
+        let g = g.view().into_dimensionality::<Ix3>().expect("3-D");
+        // Transposing the last two axes of a view swaps strides; nothing is copied.
+        let da: Option<ArrayD<f32>> = need[0].then(|| bmm(g, transposed(as3(&bv))).into_dyn());
+        let db = need[1].then(|| bmm(transposed(as3(&av)), g).into_dyn());
+        vec![da, db]
+    })
+}

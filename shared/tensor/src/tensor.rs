@@ -1,0 +1,301 @@
+//! The `Tensor` type: a value, an optional gradient, and the record of how it was made.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ndarray::{ArcArray, ArrayD, Dimension, IxDyn};
+
+use crate::graph;
+
+/// The storage every tensor holds: an n-dimensional `f32` array whose clones share memory
+/// (`ArcArray` counts references and copies only when a shared array is written to).
+pub type Data = ArcArray<f32, IxDyn>;
+
+/// What a backward function receives (the gradient of the loss with respect to this op's
+/// output, and which inputs need a gradient) and returns (one gradient per input, `None`
+/// where an input needs none).
+pub(crate) type BackwardFn = Box<dyn FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<ArrayD<f32>>>>;
+
+/// How a tensor came to be.
+pub(crate) enum Origin {
+    /// Made by the user (data, a parameter) or by an op while no gradient was wanted.
+    Leaf,
+    /// Made by an op from `inputs`; `backward` turns the output's gradient into theirs.
+    Op {
+        name: &'static str,
+        inputs: Vec<Tensor>,
+        backward: BackwardFn,
+    },
+    /// Was an op, but a `backward()` has already used and freed its record.
+    Freed { name: &'static str },
+}
+
+/// How many tensors exist right now, on all threads (see [`live_tensors`]).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of tensors alive right now. A training loop whose count grows from step to
+/// step is keeping graphs alive (a loss stored without `.item()`, say); tests use it to show
+/// that memory stays flat.
+pub fn live_tensors() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+pub(crate) struct Inner {
+    pub(crate) value: RefCell<Data>,
+    pub(crate) grad: RefCell<Option<ArrayD<f32>>>,
+    pub(crate) requires_grad: bool,
+    pub(crate) origin: RefCell<Origin>,
+}
+
+/// An n-dimensional `f32` tensor that remembers how it was computed, so that
+/// [`Tensor::backward`] can find the gradient of a scalar with respect to every parameter.
+///
+/// Cloning a `Tensor` is cheap: the clone is the *same* tensor (same value, same gradient).
+/// A `Tensor` lives on one thread (`Rc`, not `Arc`); ops use several threads inside.
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Rc<Inner>);
+
+impl Tensor {
+    fn leaf(value: Data, requires_grad: bool) -> Tensor {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Tensor(Rc::new(Inner {
+            value: RefCell::new(value),
+            grad: RefCell::new(None),
+            requires_grad,
+            origin: RefCell::new(Origin::Leaf),
+        }))
+    }
+
+    /// A constant tensor (no gradient is computed for it) from any ndarray array.
+    pub fn new<D: Dimension>(array: ndarray::Array<f32, D>) -> Tensor {
+        Tensor::leaf(array.into_dyn().into_shared(), false)
+    }
+
+    /// A trainable tensor: `backward()` accumulates a gradient into it.
+    pub fn param<D: Dimension>(array: ndarray::Array<f32, D>) -> Tensor {
+        Tensor::leaf(array.into_dyn().into_shared(), true)
+    }
+
+    /// A constant tensor from a flat vector and a shape.
+    ///
+    /// # Panics
+    /// If `values.len()` is not the product of `shape`.
+    #[track_caller]
+    pub fn from_vec(values: Vec<f32>, shape: &[usize]) -> Tensor {
+        let n = values.len();
+        let array = ArrayD::from_shape_vec(IxDyn(shape), values).unwrap_or_else(|_| {
+            panic!("from_vec: {n} values do not fill shape {shape:?}");
+        });
+        Tensor::new(array)
+    }
+
+    /// A constant zero-dimensional tensor holding `x`.
+    pub fn scalar(x: f32) -> Tensor {
+        Tensor::new(ndarray::arr0(x))
+    }
+
+    /// A constant tensor of zeros.
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::new(ArrayD::zeros(IxDyn(shape)))
+    }
+
+    /// A constant tensor of ones.
+    pub fn ones(shape: &[usize]) -> Tensor {
+        Tensor::new(ArrayD::ones(IxDyn(shape)))
+    }
+
+    /// Records the result of an op. If no input needs a gradient, or gradients are switched
+    /// off by [`crate::no_grad`], the result is a plain leaf and `backward` is dropped unused.
+    pub(crate) fn from_op(
+        name: &'static str,
+        value: ArrayD<f32>,
+        inputs: &[&Tensor],
+        backward: impl FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<ArrayD<f32>>> + 'static,
+    ) -> Tensor {
+        Tensor::from_op_shared(name, value.into_shared(), inputs, backward)
+    }
+
+    /// Like `from_op`, for ops whose result shares storage with an input (views).
+    pub(crate) fn from_op_shared(
+        name: &'static str,
+        value: Data,
+        inputs: &[&Tensor],
+        backward: impl FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<ArrayD<f32>>> + 'static,
+    ) -> Tensor {
+        let tracked = graph::grad_enabled() && inputs.iter().any(|t| t.requires_grad());
+        if !tracked {
+            return Tensor::leaf(value, false);
+        }
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Tensor(Rc::new(Inner {
+            value: RefCell::new(value),
+            grad: RefCell::new(None),
+            requires_grad: true,
+            origin: RefCell::new(Origin::Op {
+                name,
+                inputs: inputs.iter().map(|&t| t.clone()).collect(),
+                backward: Box::new(backward),
+            }),
+        }))
+    }
+
+    /// The value, sharing storage with the tensor (cheap). Writing to it copies first.
+    pub fn value(&self) -> Data {
+        self.0.value.borrow().clone()
+    }
+
+    /// The value as an owned array (a copy).
+    pub fn to_array(&self) -> ArrayD<f32> {
+        self.0.value.borrow().to_owned()
+    }
+
+    /// The value as a flat vector in row-major (logical) order.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.0.value.borrow().iter().copied().collect()
+    }
+
+    /// The single number in a tensor with one element (a loss, say).
+    ///
+    /// # Panics
+    /// If the tensor has more than one element.
+    #[track_caller]
+    pub fn item(&self) -> f32 {
+        let v = self.0.value.borrow();
+        assert!(
+            v.len() == 1,
+            "item() needs a tensor with one element, got shape {:?}",
+            v.shape()
+        );
+        *v.iter().next().expect("one element")
+    }
+
+    /// The shape, e.g. `[batch, features]`.
+    pub fn shape(&self) -> Vec<usize> {
+        self.0.value.borrow().shape().to_vec()
+    }
+
+    /// The number of axes.
+    pub fn ndim(&self) -> usize {
+        self.0.value.borrow().ndim()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.0.value.borrow().len()
+    }
+
+    /// True for a tensor with no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True if `backward()` will compute a gradient for this tensor or through it.
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    /// The gradient accumulated by `backward()` calls since the last `zero_grad()`; `None`
+    /// before any. Kept for leaves (parameters, inputs made with [`Tensor::param`]) only.
+    pub fn grad(&self) -> Option<ArrayD<f32>> {
+        self.0.grad.borrow().clone()
+    }
+
+    /// Forgets the accumulated gradient.
+    pub fn zero_grad(&self) {
+        *self.0.grad.borrow_mut() = None;
+    }
+
+    /// Replaces the accumulated gradient (gradient clipping scales it, say).
+    ///
+    /// # Panics
+    /// If the gradient's shape differs from the tensor's.
+    #[track_caller]
+    pub fn set_grad(&self, grad: Option<ArrayD<f32>>) {
+        if let Some(g) = &grad {
+            assert!(
+                g.shape() == self.shape().as_slice(),
+                "set_grad: tensor has shape {:?}, gradient has shape {:?}",
+                self.shape(),
+                g.shape()
+            );
+        }
+        *self.0.grad.borrow_mut() = grad;
+    }
+
+    /// The same value as a constant: gradients do not flow back through the result.
+    pub fn detach(&self) -> Tensor {
+        Tensor::leaf(self.value(), false)
+    }
+
+    /// Replaces the value in place (an optimizer step, loading a checkpoint).
+    ///
+    /// # Panics
+    /// If the new value's shape differs from the old one.
+    #[track_caller]
+    pub fn set_value(&self, value: ArrayD<f32>) {
+        let mut v = self.0.value.borrow_mut();
+        assert!(
+            v.shape() == value.shape(),
+            "set_value: tensor has shape {:?}, new value has shape {:?}",
+            v.shape(),
+            value.shape()
+        );
+        *v = value.into_shared();
+    }
+
+    /// Changes the value in place with `f` (used by optimizers: no copy once the graph
+    /// that shared the value is gone).
+    pub fn update(&self, f: impl FnOnce(&mut ndarray::ArrayViewMutD<f32>)) {
+        let mut v = self.0.value.borrow_mut();
+        f(&mut v.view_mut());
+    }
+
+    /// The name of the op that made this tensor (`"leaf"` for data and parameters).
+    pub fn op_name(&self) -> &'static str {
+        match &*self.0.origin.borrow() {
+            Origin::Leaf => "leaf",
+            Origin::Op { name, .. } | Origin::Freed { name } => name,
+        }
+    }
+
+    pub(crate) fn id(&self) -> usize {
+        Rc::as_ptr(&self.0) as usize
+    }
+}
+
+impl Drop for Inner {
+    // Dropping the last handle on a long chain (an RNN unrolled over 10,000 steps) would
+    // otherwise drop input after input recursively and overflow the stack. Instead, detach
+    // the inputs and drop them from a loop; each one that we held last is emptied the same way.
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+        let mut pending = take_inputs(&self.origin);
+        while let Some(t) = pending.pop() {
+            if let Ok(inner) = Rc::try_unwrap(t.0) {
+                pending.extend(take_inputs(&inner.origin));
+            }
+        }
+    }
+}
+
+fn take_inputs(origin: &RefCell<Origin>) -> Vec<Tensor> {
+    match std::mem::replace(&mut *origin.borrow_mut(), Origin::Leaf) {
+        Origin::Op { inputs, .. } => inputs,
+        _ => Vec::new(),
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Tensor(shape={:?}, op={}, requires_grad={}, value={:?})",
+            self.shape(),
+            self.op_name(),
+            self.requires_grad(),
+            self.0.value.borrow()
+        )
+    }
+}
