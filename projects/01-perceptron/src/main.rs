@@ -14,13 +14,13 @@ struct Cli {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     epochs: u32,
     /// Learning rate η of the update w ← w + η·y·x (from zero weights it only scales them).
-    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    #[arg(long, default_value_t = 1.0, value_parser = run::flags::positive)]
     lr: f32,
     /// The two iris measurements to learn from, as columns of data/csv/iris.csv.
     #[arg(long, default_value = "sepal_length,petal_length", value_parser = two_columns)]
     features: Columns,
     /// Fraction of each species held out for testing.
-    #[arg(long, default_value_t = 0.3, value_parser = fraction)]
+    #[arg(long, default_value_t = 0.3, value_parser = run::flags::test_fraction)]
     test_fraction: f64,
 }
 
@@ -57,22 +57,8 @@ fn two_columns(text: &str) -> Result<Columns, String> {
     let names: Vec<String> = text.split(',').map(|name| name.trim().to_owned()).collect();
     if names.len() != 2 || names.iter().any(String::is_empty) {
         return Err(format!(
-            "`{text}` is not two column names separated by a comma, e.g. sepal_length,sepal_width"
+            "`{text}` is not two column names separated by a comma, e.g. sepal_length,petal_length"
         ));
     }
     Ok(Columns(names))
-}
-
-fn positive(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
-}
-
-fn fraction(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if (0.05..=0.95).contains(&v) => Ok(v),
-        _ => Err(format!("`{text}` is not a fraction between 0.05 and 0.95")),
-    }
 }

@@ -1,20 +1,11 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
+use run::cli_test::{run_binary, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(args: &[&str], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_01-perceptron"))
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    run_binary(env!("CARGO_BIN_EXE_01-perceptron"), args, out)
 }
 
 #[test]

@@ -22,7 +22,7 @@ struct Cli {
     common: run::CommonArgs,
     /// Learning rate for every model that runs. Default: each model's own, 0.2 for
     /// regression, 0.5 for logistic and 0.2 for softmax regression.
-    #[arg(long, value_parser = positive)]
+    #[arg(long, value_parser = run::flags::positive)]
     lr: Option<f32>,
     /// Full-batch gradient-descent steps for linear and logistic regression. Default: 5000
     /// for regression, 2000 for logistic.
@@ -39,7 +39,7 @@ struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     train_limit: Option<u32>,
     /// Fraction of the diabetes and breast cancer rows held out for testing.
-    #[arg(long, default_value_t = 0.2, value_parser = fraction)]
+    #[arg(long, default_value_t = 0.2, value_parser = run::flags::test_fraction)]
     test_fraction: f64,
 }
 
@@ -125,18 +125,4 @@ fn main() -> ExitCode {
         figures::write_figures(&mut session, &results)?;
         session.finish(&figures::report(&results))
     })
-}
-
-fn positive(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
-}
-
-fn fraction(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if (0.05..=0.95).contains(&v) => Ok(v),
-        _ => Err(format!("`{text}` is not a fraction between 0.05 and 0.95")),
-    }
 }

@@ -1,28 +1,15 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
+use run::cli_test::{metrics, run_binary, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A short run: one epoch on 2000 MNIST images and short gradient descents (the smoke-test
 /// flags in Cargo.toml), so that a debug build finishes in seconds.
 const SHORT: [&str; 6] = ["--epochs", "1", "--train-limit", "2000", "--steps", "300"];
 
 fn run(args: &[&str], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_02-linear-models"))
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
-}
-
-fn metrics(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
+    run_binary(env!("CARGO_BIN_EXE_02-linear-models"), args, out)
 }
 
 #[test]

@@ -20,7 +20,7 @@ struct Cli {
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=1000))]
     epochs: u32,
     /// Learning rate at the start (the schedule lowers it from there).
-    #[arg(long, default_value_t = 0.1, value_parser = positive)]
+    #[arg(long, default_value_t = 0.1, value_parser = run::flags::positive)]
     lr: f32,
     /// Training examples per gradient step.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=60_000))]
@@ -105,13 +105,6 @@ fn main() -> ExitCode {
         experiment::write_outputs(&mut session, &results, &xor)?;
         session.finish(&experiment::report(&results, &xor))
     })
-}
-
-fn positive(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
 }
 
 fn momentum(text: &str) -> Result<f32, String> {

@@ -2,27 +2,14 @@
 //! Runs are short (`--epochs 1 --train-limit 2000`), so these check behaviour, not the
 //! 98% of a full run (see the chapter and `runs/03-mlp/metrics.json` for that).
 
+use run::cli_test::{metrics, run_binary, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const QUICK: [&str; 4] = ["--epochs", "1", "--train-limit", "2000"];
 
 fn run(args: &[&str], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_03-mlp"))
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
-}
-
-fn metrics(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
+    run_binary(env!("CARGO_BIN_EXE_03-mlp"), args, out)
 }
 
 #[test]

@@ -7,11 +7,15 @@
 //!   writes `metrics.json` (the schema in `CONTRACT.md`) and prints the `result:` line.
 //! - [`main_with`]: runs a fallible `main` body and turns an error into a one-paragraph
 //!   message on standard error and exit status 1 (clap already exits with 2 on bad flags).
+//! - [`flags`]: value parsers for flags several projects share (`--lr`, `--test-fraction`);
+//!   [`cli_test`]: helpers for each project's command-line tests.
 //! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
 //!   into place, so an interrupted run never leaves half a result.
 
 mod args;
+pub mod cli_test;
 mod files;
+pub mod flags;
 mod progress;
 mod rngs;
 mod session;
