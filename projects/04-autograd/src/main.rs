@@ -19,7 +19,7 @@ struct Cli {
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     steps: u32,
     /// Learning rate of the scalar MLP.
-    #[arg(long, default_value_t = 0.5, value_parser = positive)]
+    #[arg(long, default_value_t = 0.5, value_parser = run::flags::positive_f64)]
     scalar_lr: f64,
     /// Units in each of the scalar MLP's two hidden layers.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -34,7 +34,7 @@ struct Cli {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     epochs: u32,
     /// Starting learning rate of the tensor MLP (a cosine schedule takes it to 0).
-    #[arg(long, default_value_t = 0.1, value_parser = positive_f32)]
+    #[arg(long, default_value_t = 0.1, value_parser = run::flags::positive)]
     lr: f32,
     /// MNIST images per gradient step.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=60_000))]
@@ -87,17 +87,6 @@ fn main() -> ExitCode {
         experiment::write_figures(&mut session, &config, &results)?;
         session.finish(&experiment::report(&config, &results))
     })
-}
-
-fn positive(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
-}
-
-fn positive_f32(text: &str) -> Result<f32, String> {
-    positive(text).map(|v| v as f32)
 }
 
 fn noise(text: &str) -> Result<f64, String> {

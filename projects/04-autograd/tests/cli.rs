@@ -1,5 +1,6 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
+use run::cli_test::{run_binary, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -19,17 +20,7 @@ const SHORT: [&str; 11] = [
 ];
 
 fn run(args: &[&str], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_04-autograd"))
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    run_binary(env!("CARGO_BIN_EXE_04-autograd"), args, out)
 }
 
 #[test]

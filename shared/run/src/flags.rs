@@ -14,6 +14,14 @@ pub fn positive(text: &str) -> Result<f32, String> {
     }
 }
 
+/// [`positive`] for a flag kept in `f64` (the scalar engine of chapter 4 computes in `f64`).
+pub fn positive_f64(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
 /// The share of a dataset held out for testing, between 0.05 and 0.95: fewer would test on a
 /// handful of examples, more would train on a handful.
 ///
