@@ -110,6 +110,8 @@ fn main() {
     // `--only gemm` or `--only conv` runs one half (for profiling); `--only matrixmultiply`
     // times ndarray's default backend instead, for comparison.
     let only = flag("--only");
+    // `--layer L` times only that convolution (for profiling it alone).
+    let only_layer: Option<usize> = flag("--layer").and_then(|l| l.parse().ok());
     if only.as_deref() == Some("matrixmultiply") {
         for size in [256, 512, 1024, 2048] {
             bench_matrixmultiply(size);
@@ -137,6 +139,9 @@ fn main() {
         }
         if convs {
             for (layer, c, o, hw) in [(1, 1, 32, 28), (2, 32, 64, 13), (3, 64, 64, 5)] {
+                if only_layer.is_some_and(|l| l != layer) {
+                    continue;
+                }
                 bench_conv(layer, 128, c, o, hw, threads);
             }
         }

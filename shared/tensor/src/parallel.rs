@@ -48,49 +48,50 @@ pub(crate) fn for_each_piece<T: Send>(
     unit: usize,
     f: impl Fn(usize, &mut [T]) + Sync,
 ) {
-    let unit = unit.max(1);
-    let units = out.len() / unit;
     let pieces = if out.len() < PARALLEL_MIN_ELEMENTS {
         1
     } else {
-        threads().min(units).max(1)
+        threads()
     };
-    if pieces == 1 {
-        f(0, out);
-        return;
-    }
-    let units_per_piece = units.div_ceil(pieces);
-    std::thread::scope(|s| {
-        let f = &f;
-        let mut chunks = out.chunks_mut(units_per_piece * unit).enumerate();
-        let (_, first) = chunks.next().expect("at least one piece");
-        for (i, piece) in chunks {
-            s.spawn(move || f(i * units_per_piece, piece));
-        }
-        f(0, first);
-    });
+    let units = out.len() / unit.max(1);
+    map_pieces(out, units, pieces, |range, piece| f(range.start, piece));
 }
 
-/// Splits `0..items` into `pieces` contiguous ranges (fewer if there are fewer items), runs
-/// `f` on each, one per thread, and returns the results in order. Combining them in that
-/// order keeps sums bit-identical from run to run.
-pub(crate) fn map_ranges<R: Send>(
+/// Splits `0..items` into `pieces` contiguous ranges (fewer if there are fewer items), and
+/// `out`, which holds `items` equal units (an image each, say), at the same places; runs
+/// `f(range, piece_of_out)` on each, one per thread, and returns the results in order.
+/// Combining them in that order keeps sums bit-identical from run to run. `out` may be
+/// empty (an output nobody asked for): every piece is then empty.
+pub(crate) fn map_pieces<T: Send, R: Send>(
+    out: &mut [T],
     items: usize,
     pieces: usize,
-    f: impl Fn(std::ops::Range<usize>) -> R + Sync,
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) -> R + Sync,
 ) -> Vec<R> {
     let per = items.div_ceil(pieces.clamp(1, items.max(1))).max(1);
-    let ranges: Vec<_> = (0..items)
-        .step_by(per)
-        .map(|start| start..(start + per).min(items))
-        .collect();
-    let Some((first, rest)) = ranges.split_first() else {
-        return vec![f(0..0)];
+    let unit = out.len().checked_div(items).unwrap_or(0); // elements per item
+                                                          // Cut `out` up front, in order, so piece i always goes with range i.
+    let mut jobs = Vec::new();
+    let mut rest = out;
+    for start in (0..items).step_by(per) {
+        let range = start..(start + per).min(items);
+        let (piece, after) = std::mem::take(&mut rest).split_at_mut(range.len() * unit);
+        jobs.push((range, piece));
+        rest = after;
+    }
+    let mut jobs = jobs.into_iter();
+    let Some((first, first_piece)) = jobs.next() else {
+        return vec![f(0..0, rest)];
     };
+    if jobs.len() == 0 {
+        return vec![f(first, first_piece)]; // one piece: no thread to start
+    }
     std::thread::scope(|s| {
         let f = &f;
-        let workers: Vec<_> = rest.iter().map(|r| s.spawn(move || f(r.clone()))).collect();
-        let mut results = vec![f(first.clone())];
+        let workers: Vec<_> = jobs
+            .map(|(r, piece)| s.spawn(move || f(r, piece)))
+            .collect();
+        let mut results = vec![f(first, first_piece)];
         results.extend(
             workers
                 .into_iter()
@@ -98,4 +99,44 @@ pub(crate) fn map_ranges<R: Send>(
         );
         results
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_of_the_output_line_up_with_their_ranges() {
+        // 7 items of 3 elements each, in 2, 3 and 10 pieces: each piece must hold exactly
+        // its range's items, in order, and every element must be visited once.
+        for pieces in [1, 2, 3, 10] {
+            let mut out = vec![0usize; 7 * 3];
+            let ranges = map_pieces(&mut out, 7, pieces, |range, piece| {
+                assert_eq!(piece.len(), range.len() * 3);
+                for (item, unit) in range.clone().zip(piece.chunks_mut(3)) {
+                    unit.iter_mut().for_each(|v| *v += item + 1);
+                }
+                range
+            });
+            assert_eq!(ranges.len(), pieces.min(7));
+            assert_eq!(ranges.first().unwrap().start, 0);
+            assert_eq!(ranges.last().unwrap().end, 7);
+            assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+            let want: Vec<usize> = (0..7).flat_map(|i| [i + 1; 3]).collect();
+            assert_eq!(out, want, "{pieces} pieces");
+        }
+    }
+
+    #[test]
+    fn an_empty_output_still_splits_the_ranges() {
+        let ranges = map_pieces(&mut [] as &mut [f32], 5, 2, |range, piece| {
+            assert!(piece.is_empty());
+            range
+        });
+        assert_eq!(ranges, vec![0..3, 3..5]);
+        assert_eq!(
+            map_pieces(&mut [] as &mut [f32], 0, 2, |r, _| r),
+            vec![0..0]
+        );
+    }
 }

@@ -12,13 +12,23 @@
 //! run of images. Backward recomputes each block's `cols` rather than keeping them all, and
 //! `col2im` adds each entry of a `[K, B]` matrix back onto the pixel it came from. A
 //! transposed convolution is the same pieces in the other order.
+//!
+//! Where the time goes, and what keeps it down (measured: see the README):
+//! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
+//! - im2col and col2im: a table, computed once per call, says which pixel each (tap,
+//!   position) reads, so both are one lookup per entry with no edge cases in the loop.
+//! - Copies: an image with P ≥ ~1,000 positions is a block on its own, and then its
+//!   output `[O, P]` and its gradient `dY` are already in the GEMM's layout: used in place.
+//!   The bias is the GEMM's starting value (beta = 1), not a separate pass; each thread
+//!   writes its images straight into the one output buffer, so nothing is concatenated.
+//! - Sums (db) run in sixteen lanes, so they vectorise; one running sum would not.
 
 use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::gemm::gemm_on;
-use crate::parallel::{map_ranges, threads};
+use crate::parallel::{map_pieces, threads};
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
@@ -79,15 +89,32 @@ impl Geometry {
         self.oh * self.ow
     }
 
-    /// For kernel column `kx`: the output columns `ox` whose input column
-    /// `ox·stride + kx - pad` lies inside the image, as a range.
-    fn valid_columns(&self, kx: usize) -> std::ops::Range<usize> {
-        let first = (self.pad.saturating_sub(kx)).div_ceil(self.stride);
-        let last = match (self.w + self.pad).checked_sub(kx + 1) {
-            Some(span) => (span / self.stride + 1).min(self.ow),
-            None => 0, // the tap lies right of the image for every output column
+    /// Where each patch entry comes from: for kernel tap (ky, kx) and output position
+    /// (oy, ox), `sources[(ky·KW + kx)·P + oy·OW + ox]` is the index in an input plane
+    /// `[H, W]` of the pixel that tap reads there, `(oy·stride + ky - pad, ox·stride + kx - pad)`,
+    /// or [`PADDING`] where that falls outside the image.
+    ///
+    /// With the table, im2col and col2im are one lookup per entry, with no special cases
+    /// for edges or strides, and their inner loops run over all P positions of an image
+    /// rather than one output row at a time: rows are only 3 long in 05-cnn's last layer,
+    /// where copying row by row spent longer starting each copy than copying.
+    fn sources(&self) -> Vec<u32> {
+        let inside = |out: usize, tap: usize, size: usize| {
+            (out * self.stride + tap)
+                .checked_sub(self.pad)
+                .filter(|&i| i < size)
         };
-        first..last.max(first)
+        let mut sources = Vec::with_capacity(self.kh * self.kw * self.p());
+        for (ky, kx) in (0..self.kh).flat_map(|ky| (0..self.kw).map(move |kx| (ky, kx))) {
+            for (oy, ox) in (0..self.oh).flat_map(|oy| (0..self.ow).map(move |ox| (oy, ox))) {
+                let source = match (inside(oy, ky, self.h), inside(ox, kx, self.w)) {
+                    (Some(y), Some(x)) => u32::try_from(y * self.w + x).expect("a plane < 4G"),
+                    _ => PADDING,
+                };
+                sources.push(source);
+            }
+        }
+        sources
     }
 }
 
@@ -116,35 +143,26 @@ impl Geometry {
     }
 }
 
+/// Marks a patch entry in the zero padding. It is past the end of any image plane, so
+/// `plane.get(PADDING)` is `None`: read as zero, and nothing to add back onto.
+const PADDING: u32 = u32::MAX;
+
 // ANCHOR: im2col
 /// Images `images` of `x: [N, C, H, W]` -> `cols: [K, B]` (B = images.len()·P), row-major
 /// into `cols`: entry ((c, ky, kx), (n, oy, ox)) is the input pixel under kernel tap
 /// (ky, kx) when the kernel sits at output (oy, ox) of image n, or zero in the padding.
-fn im2col(x: &[f32], g: Geometry, images: Range<usize>, cols: &mut [f32]) {
-    let p = g.p();
+/// `sources` is `g.sources()`: the pixel each (tap, position) reads, or `PADDING`, which
+/// is past the end of every plane, so `get` returns `None` there: a zero.
+fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &mut [f32]) {
+    let (p, taps, plane_size) = (g.p(), g.kh * g.kw, g.h * g.w);
     let width = images.len() * p;
-    for (tap, row) in cols.chunks_mut(width).enumerate().take(g.k()) {
-        let (c, ky, kx) = (tap / (g.kh * g.kw), tap / g.kw % g.kh, tap % g.kw);
-        let columns = g.valid_columns(kx);
-        for (n, image_row) in images.clone().zip(row.chunks_mut(p)) {
-            let plane = &x[(n * g.c + c) * g.h * g.w..][..g.h * g.w];
-            for (oy, out) in image_row.chunks_mut(g.ow).enumerate() {
-                let Some(y) = (oy * g.stride + ky).checked_sub(g.pad).filter(|&y| y < g.h) else {
-                    out.fill(0.0); // the whole run is in the padding
-                    continue;
-                };
-                let line = &plane[y * g.w..][..g.w];
-                out[..columns.start].fill(0.0);
-                out[columns.end..].fill(0.0);
-                if g.stride == 1 {
-                    // A straight run of pixels: a memcpy.
-                    let from = &line[columns.start + kx - g.pad..columns.end + kx - g.pad];
-                    out[columns.clone()].copy_from_slice(from);
-                } else {
-                    for ox in columns.clone() {
-                        out[ox] = line[ox * g.stride + kx - g.pad];
-                    }
-                }
+    for (row_index, row) in cols.chunks_mut(width).enumerate().take(g.k()) {
+        let (c, tap) = (row_index / taps, row_index % taps); // row (c, ky, kx)
+        let tap_sources = &sources[tap * p..][..p];
+        for (n, out) in images.clone().zip(row.chunks_mut(p)) {
+            let plane = &x[(n * g.c + c) * plane_size..][..plane_size];
+            for (entry, &source) in out.iter_mut().zip(tap_sources) {
+                *entry = plane.get(source as usize).copied().unwrap_or(0.0);
             }
         }
     }
@@ -153,28 +171,17 @@ fn im2col(x: &[f32], g: Geometry, images: Range<usize>, cols: &mut [f32]) {
 
 /// The adjoint of `im2col`: adds each entry of `cols: [K, B]` back onto the input pixel it
 /// was copied from, in `out: [images, C, H, W]`. Where patches overlap, contributions add up.
-fn col2im(cols: &[f32], g: Geometry, images: usize, out: &mut [f32]) {
-    let (p, width) = (g.p(), images * g.p());
-    for (tap, row) in cols.chunks(width).enumerate().take(g.k()) {
-        let (c, ky, kx) = (tap / (g.kh * g.kw), tap / g.kw % g.kh, tap % g.kw);
-        let columns = g.valid_columns(kx);
-        for (image, from) in out.chunks_mut(g.c * g.h * g.w).zip(row.chunks(p)) {
-            let plane = &mut image[c * g.h * g.w..][..g.h * g.w];
-            for (oy, run) in from.chunks(g.ow).enumerate() {
-                let Some(y) = (oy * g.stride + ky).checked_sub(g.pad).filter(|&y| y < g.h) else {
-                    continue;
-                };
-                let line = &mut plane[y * g.w..][..g.w];
-                if g.stride == 1 {
-                    let shift = |ox: usize| ox + kx - g.pad;
-                    let to = &mut line[shift(columns.start)..shift(columns.end)];
-                    for (t, &v) in to.iter_mut().zip(&run[columns.clone()]) {
-                        *t += v;
-                    }
-                } else {
-                    for ox in columns.clone() {
-                        line[ox * g.stride + kx - g.pad] += run[ox];
-                    }
+fn col2im(cols: &[f32], g: Geometry, sources: &[u32], images: usize, out: &mut [f32]) {
+    let (p, taps, plane_size) = (g.p(), g.kh * g.kw, g.h * g.w);
+    let width = images * p;
+    for (row_index, row) in cols.chunks(width).enumerate().take(g.k()) {
+        let (c, tap) = (row_index / taps, row_index % taps);
+        let tap_sources = &sources[tap * p..][..p];
+        for (image, from) in out.chunks_mut(g.c * plane_size).zip(row.chunks(p)) {
+            let plane = &mut image[c * plane_size..][..plane_size];
+            for (&v, &source) in from.iter().zip(tap_sources) {
+                if let Some(pixel) = plane.get_mut(source as usize) {
+                    *pixel += v;
                 }
             }
         }
@@ -192,17 +199,40 @@ fn gather_channels(x: &[f32], c: usize, p: usize, images: Range<usize>, out: &mu
     }
 }
 
-/// `[C, images·P]` -> `out: [images, C, P]`, adding `bias[c]` to channel `c` (if given).
-fn scatter_channels(y: &[f32], c: usize, p: usize, bias: Option<&[f32]>, out: &mut [f32]) {
+/// `y = bias + w·cols`, `[O, K]·[K, B]` -> `y: [O, B]`, with `bias[o]` added to row `o`.
+/// The rows start as the bias and the GEMM adds onto them (beta = 1): no extra pass.
+fn add_weighted_columns(w: ArrayView2<f32>, cols: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+    let (o, k) = w.dim();
+    for (row, b) in y.chunks_mut(y.len() / o).zip(0..) {
+        row.fill(bias.map_or(0.0, |bias| bias[b]));
+    }
+    gemm_on(1, 1.0, w, matrix(cols, k), 1.0, matrix_mut(y, o));
+}
+
+/// `[C, images·P]` -> `out: [images, C, P]`: the inverse of `gather_channels`.
+fn scatter_channels(y: &[f32], c: usize, p: usize, out: &mut [f32]) {
     let width = out.len() / c;
     for (i, image) in out.chunks_mut(c * p).enumerate() {
         for (ch, run) in image.chunks_mut(p).enumerate() {
-            let b = bias.map_or(0.0, |b| b[ch]);
-            for (o, &v) in run.iter_mut().zip(&y[ch * width + i * p..][..p]) {
-                *o = v + b;
-            }
+            run.copy_from_slice(&y[ch * width + i * p..][..p]);
         }
     }
+}
+
+/// The sum of `values`, in sixteen running sums added up at the end: one running sum
+/// would be a chain of dependent additions, each waiting for the last, that the compiler
+/// may not reorder (float addition is not associative); sixteen independent ones fill a
+/// vector register. The order is fixed, so the result is the same every run.
+fn sum(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 16];
+    let chunks = values.chunks_exact(16);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 fn matrix(values: &[f32], rows: usize) -> ArrayView2<'_, f32> {
@@ -214,9 +244,9 @@ fn matrix_mut(values: &mut [f32], rows: usize) -> ArrayViewMut2<'_, f32> {
     ArrayViewMut2::from_shape((rows, cols), values).expect("a whole number of rows")
 }
 
-/// What one thread's share of a backward pass produced; summed in thread order.
+/// The parameter gradients from one thread's share of a backward pass; summed in thread
+/// order. (The input gradient is written in place: each image belongs to one thread.)
 struct Partial {
-    dx: Vec<f32>,
     dw: Array2<f32>,
     db: Vec<f32>,
 }
@@ -226,7 +256,6 @@ fn combine(parts: Vec<Partial>) -> Partial {
     let mut parts = parts.into_iter();
     let mut total = parts.next().expect("at least one part");
     for part in parts {
-        total.dx.extend(part.dx);
         total.dw += &part.dw;
         total.db.iter_mut().zip(&part.db).for_each(|(t, v)| *t += v);
     }
@@ -291,27 +320,35 @@ pub fn conv2d(
     );
     let bias_values = check_bias(bias, o, "conv2d");
     let g = Geometry::new([n, c, h, w], kh, kw, stride, padding);
-    let (k, p) = (g.k(), g.p());
+    let (k, p, sources) = (g.k(), g.p(), g.sources());
     let w2 = wv.to_shape((o, k)).expect("same size").into_owned(); // [O, K]
     let xv = standard(xv); // kept for backward: shares storage with x
     let x_flat = xv.as_slice().expect("standard layout");
-    let slabs = map_ranges(n, g.pieces(o), |images| {
-        let mut out = vec![0.0; images.len() * o * p];
-        let (mut cols, mut y) = (
+    // Each thread fills its own run of images of the output, in place.
+    let mut out = vec![0.0; n * o * p]; // [N, O, P]
+    map_pieces(&mut out, n, g.pieces(o), |images, out| {
+        let (mut cols, mut y_buffer) = (
             vec![0.0; k * g.images_per_block() * p],
             vec![0.0; o * g.images_per_block() * p],
         );
         for block in g.blocks(images.clone()) {
             let width = block.len() * p;
-            let (cols, y) = (&mut cols[..k * width], &mut y[..o * width]);
-            im2col(x_flat, g, block.clone(), cols);
-            gemm_on(1, 1.0, w2.view(), matrix(cols, k), 0.0, matrix_mut(y, o)); // [O, B]
-            let slab = &mut out[(block.start - images.start) * o * p..][..block.len() * o * p];
-            scatter_channels(y, o, p, bias_values.as_deref(), slab);
+            let cols = &mut cols[..k * width];
+            im2col(x_flat, g, &sources, block.clone(), cols);
+            let slab = &mut out[(block.start - images.start) * o * p..][..o * width];
+            let bias = bias_values.as_deref();
+            if block.len() == 1 {
+                // One image per block (large images): its output [O, P] is already the
+                // layout the GEMM writes, so it writes there directly.
+                add_weighted_columns(w2.view(), cols, bias, slab);
+            } else {
+                let y = &mut y_buffer[..o * width]; // [O, B]
+                add_weighted_columns(w2.view(), cols, bias, y);
+                scatter_channels(y, o, p, slab);
+            }
         }
-        out
     });
-    let out = to_nchw(slabs.concat(), [n, o, g.oh, g.ow]);
+    let out = to_nchw(out, [n, o, g.oh, g.ow]);
     let w_shape = wv.shape().to_vec();
     let mut inputs = vec![x, weight];
     inputs.extend(bias);
@@ -320,59 +357,54 @@ pub fn conv2d(
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout");
         let (need_x, need_w) = (need[0], need[1]);
-        let parts = map_ranges(n, g.pieces(o), |images| {
+        // dx is written in place, each thread its own images; dW and db are summed per
+        // thread, then added up in thread order.
+        let mut dx = vec![0.0; if need_x { n * c * h * w } else { 0 }]; // [N, C, H, W]
+        let parts = map_pieces(&mut dx, n, g.pieces(o), |images, dx| {
             let mut part = Partial {
-                dx: vec![0.0; if need_x { images.len() * c * h * w } else { 0 }],
                 dw: Array2::zeros((o, k)),
                 db: vec![0.0; o],
             };
             let columns = g.images_per_block() * p;
-            let (mut cols, mut dy_block, mut dcols) = (
+            let (mut cols, mut dy_buffer, mut dcols) = (
                 vec![0.0; k * columns],
                 vec![0.0; o * columns],
-                vec![0.0; k * columns],
+                vec![0.0; if need_x { k * columns } else { 0 }],
             );
             for block in g.blocks(images.clone()) {
                 let width = block.len() * p;
-                let (cols, dy_block, dcols) = (
-                    &mut cols[..k * width],
-                    &mut dy_block[..o * width],
-                    &mut dcols[..k * width],
-                );
-                gather_channels(dy, o, p, block.clone(), dy_block); // [O, B]
+                let cols = &mut cols[..k * width];
+                // dY as [O, B]: one image's gradient already is; several are gathered.
+                let dy_block: &[f32] = if block.len() == 1 {
+                    &dy[block.start * o * p..][..o * p]
+                } else {
+                    gather_channels(dy, o, p, block.clone(), &mut dy_buffer[..o * width]);
+                    &dy_buffer[..o * width]
+                };
                 for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
-                    *db += row.iter().sum::<f32>();
+                    *db += sum(row);
                 }
                 if need_w {
-                    im2col(x_flat, g, block.clone(), cols);
-                    gemm_on(
-                        1,
-                        1.0,
-                        matrix(dy_block, o),
-                        matrix(cols, k).t(),
-                        1.0,
-                        part.dw.view_mut(),
-                    );
+                    im2col(x_flat, g, &sources, block.clone(), cols);
+                    // dW += dY·colsᵀ: the transpose is a view, not a copy.
+                    let cols_t = matrix(cols, k).reversed_axes();
+                    gemm_on(1, 1.0, matrix(dy_block, o), cols_t, 1.0, part.dw.view_mut());
                 }
                 if need_x {
-                    gemm_on(
-                        1,
-                        1.0,
-                        w2.t(),
-                        matrix(dy_block, o),
-                        0.0,
-                        matrix_mut(dcols, k),
-                    ); // [K, B]
-                    let slab = &mut part.dx[(block.start - images.start) * c * h * w..]
-                        [..block.len() * c * h * w];
-                    col2im(dcols, g, block.len(), slab);
+                    let dcols = &mut dcols[..k * width];
+                    let dy_block = matrix(dy_block, o);
+                    gemm_on(1, 1.0, w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
+                    let image = c * h * w;
+                    let slab =
+                        &mut dx[(block.start - images.start) * image..][..block.len() * image];
+                    col2im(dcols, g, &sources, block.len(), slab);
                 }
             }
             part
         });
         let total = combine(parts);
         vec![
-            need_x.then(|| to_nchw(total.dx, [n, c, h, w])),
+            need_x.then(|| to_nchw(dx, [n, c, h, w])),
             need_w.then(|| {
                 total
                     .dw
@@ -430,11 +462,12 @@ pub fn conv_transpose2d(
     let g = Geometry::new([n, o, oh, ow], kh, kw, stride, padding);
     debug_assert!(g.oh == h && g.ow == w);
     let (k, p, big) = (g.k(), g.p(), o * oh * ow); // K = O·KH·KW, P = H·W, one output image
+    let sources = g.sources();
     let w2 = wv.to_shape((c, k)).expect("same size").into_owned(); // [C, K]
     let xv = standard(xv); // kept for backward: shares storage with x
     let x_flat = xv.as_slice().expect("standard layout");
-    let slabs = map_ranges(n, g.pieces(c), |images| {
-        let mut out = vec![0.0; images.len() * big];
+    let mut out = vec![0.0; n * big]; // [N, O, OH, OW], each thread its own images
+    map_pieces(&mut out, n, g.pieces(c), |images, out| {
         let columns = g.images_per_block() * p;
         let (mut x_block, mut cols) = (vec![0.0; c * columns], vec![0.0; k * columns]);
         for block in g.blocks(images.clone()) {
@@ -443,16 +476,15 @@ pub fn conv_transpose2d(
             gather_channels(x_flat, c, p, block.clone(), x_block); // [C, B]
             gemm_on(1, 1.0, w2.t(), matrix(x_block, c), 0.0, matrix_mut(cols, k)); // [K, B]
             let slab = &mut out[(block.start - images.start) * big..][..block.len() * big];
-            col2im(cols, g, block.len(), slab);
+            col2im(cols, g, &sources, block.len(), slab);
             if let Some(b) = &bias_values {
                 for (i, plane) in slab.chunks_mut(oh * ow).enumerate() {
                     plane.iter_mut().for_each(|v| *v += b[i % o]);
                 }
             }
         }
-        out
     });
-    let out = to_nchw(slabs.concat(), [n, o, oh, ow]);
+    let out = to_nchw(out, [n, o, oh, ow]);
     let w_shape = wv.shape().to_vec();
     let mut inputs = vec![x, weight];
     inputs.extend(bias);
@@ -461,16 +493,16 @@ pub fn conv_transpose2d(
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout");
         let (need_x, need_w) = (need[0], need[1]);
-        let parts = map_ranges(n, g.pieces(c), |images| {
+        let mut dx = vec![0.0; if need_x { n * c * p } else { 0 }]; // [N, C, H, W]
+        let parts = map_pieces(&mut dx, n, g.pieces(c), |images, dx| {
             let mut db = vec![0.0; o];
             for (i, plane) in dy[images.start * big..images.end * big]
                 .chunks(oh * ow)
                 .enumerate()
             {
-                db[i % o] += plane.iter().sum::<f32>();
+                db[i % o] += sum(plane);
             }
             let mut part = Partial {
-                dx: vec![0.0; if need_x { images.len() * c * p } else { 0 }],
                 dw: Array2::zeros((c, k)),
                 db,
             };
@@ -487,7 +519,7 @@ pub fn conv_transpose2d(
                     &mut x_block[..c * width],
                     &mut dx_block[..c * width],
                 );
-                im2col(dy, g, block.clone(), dcols); // [K, B]
+                im2col(dy, g, &sources, block.clone(), dcols); // [K, B]
                 if need_x {
                     gemm_on(
                         1,
@@ -498,8 +530,8 @@ pub fn conv_transpose2d(
                         matrix_mut(dx_block, c),
                     ); // [C, B]
                     let slab =
-                        &mut part.dx[(block.start - images.start) * c * p..][..block.len() * c * p];
-                    scatter_channels(dx_block, c, p, None, slab);
+                        &mut dx[(block.start - images.start) * c * p..][..block.len() * c * p];
+                    scatter_channels(dx_block, c, p, slab);
                 }
                 if need_w {
                     gather_channels(x_flat, c, p, block.clone(), x_block);
@@ -517,7 +549,7 @@ pub fn conv_transpose2d(
         });
         let total = combine(parts);
         vec![
-            need_x.then(|| to_nchw(total.dx, [n, c, h, w])),
+            need_x.then(|| to_nchw(dx, [n, c, h, w])),
             need_w.then(|| {
                 total
                     .dw
@@ -533,4 +565,122 @@ pub fn conv_transpose2d(
             }),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+
+    /// `y = conv2d(x, w) + b` and, for the loss `Σ y·r`, the gradients dx, dw, db, by the
+    /// definition: `y[n,o,oy,ox] = b[o] + Σ_(c,ky,kx) w[o,c,ky,kx] · x[n,c,oy·s+ky-p,ox·s+kx-p]`,
+    /// so each product sends `r·w` to that pixel of dx and `r·x` to that weight of dw.
+    fn by_definition(
+        x: &ArrayD<f32>,
+        w: &ArrayD<f32>,
+        b: &ArrayD<f32>,
+        r: &ArrayD<f32>,
+        stride: usize,
+        pad: usize,
+    ) -> [ArrayD<f32>; 4] {
+        let (&[n, c, h, wd], &[o, _, kh, kw]) = (x.shape(), w.shape()) else {
+            unreachable!()
+        };
+        let (oh, ow) = (
+            (h + 2 * pad - kh) / stride + 1,
+            (wd + 2 * pad - kw) / stride + 1,
+        );
+        let mut y = ArrayD::zeros(IxDyn(&[n, o, oh, ow]));
+        let (mut dx, mut dw, mut db) = (
+            ArrayD::zeros(x.raw_dim()),
+            ArrayD::zeros(w.raw_dim()),
+            ArrayD::zeros(b.raw_dim()),
+        );
+        for [i, oc, oy, ox] in ndarray::indices((n, o, oh, ow))
+            .into_iter()
+            .map(<[usize; 4]>::from)
+        {
+            let g = r[[i, oc, oy, ox]];
+            y[[i, oc, oy, ox]] = b[[oc]];
+            db[[oc]] += g;
+            for [ic, ky, kx] in ndarray::indices((c, kh, kw))
+                .into_iter()
+                .map(<[usize; 3]>::from)
+            {
+                let (iy, ix) = (oy * stride + ky, ox * stride + kx);
+                if iy < pad || ix < pad || iy - pad >= h || ix - pad >= wd {
+                    continue; // zero padding
+                }
+                let (iy, ix) = (iy - pad, ix - pad);
+                y[[i, oc, oy, ox]] += w[[oc, ic, ky, kx]] * x[[i, ic, iy, ix]];
+                dx[[i, ic, iy, ix]] += g * w[[oc, ic, ky, kx]];
+                dw[[oc, ic, ky, kx]] += g * x[[i, ic, iy, ix]];
+            }
+        }
+        [y, dx, dw, db]
+    }
+
+    fn random(shape: &[usize], seed: u64) -> ArrayD<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.random_range(-1.0f32..1.0))
+    }
+
+    /// Runs conv2d forward and backward on two threads and checks every output and
+    /// gradient against [`by_definition`].
+    fn check(x_shape: [usize; 4], w_shape: [usize; 4], stride: usize, pad: usize) {
+        crate::set_threads(2);
+        let (x, w, b) = (
+            random(&x_shape, 1),
+            random(&w_shape, 2),
+            random(&[w_shape[0]], 3),
+        );
+        let (xt, wt, bt) = (
+            Tensor::param(x.clone()),
+            Tensor::param(w.clone()),
+            Tensor::param(b.clone()),
+        );
+        let y = conv2d(&xt, &wt, Some(&bt), stride, pad);
+        let r = random(&y.shape(), 4);
+        (&y * &Tensor::new(r.clone())).sum().backward();
+        let want = by_definition(&x, &w, &b, &r, stride, pad);
+        let got = [
+            y.to_array(),
+            xt.grad().unwrap(),
+            wt.grad().unwrap(),
+            bt.grad().unwrap(),
+        ];
+        for (name, (got, want)) in ["y", "dx", "dw", "db"].iter().zip(got.iter().zip(&want)) {
+            assert_eq!(got.shape(), want.shape(), "{name}");
+            for (a, b) in got.iter().zip(want) {
+                assert!(
+                    (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                    "{name}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn large_images_one_per_block_are_written_in_place_correctly() {
+        // P = 40·40 = 1600 ≥ 1024 columns: each block is one image, whose output and dY
+        // are used in place; 2.3M multiply-adds, so 5 images split 3 + 2 between threads.
+        check([5, 4, 40, 40], [8, 4, 3, 3], 1, 1);
+        // One input channel, as a first layer on grey images.
+        check([2, 1, 34, 34], [3, 1, 3, 3], 1, 0);
+    }
+
+    #[test]
+    fn blocks_of_several_images_split_unevenly_between_threads_are_correct() {
+        // P = 10·10 = 100: blocks of 10 images. 25 images split 13 + 12 between threads,
+        // so each thread ends with a partial block (3 and 2 images).
+        check([25, 6, 10, 10], [16, 6, 3, 3], 1, 1);
+    }
+
+    #[test]
+    fn strides_padding_and_non_square_kernels_read_the_right_pixels() {
+        check([3, 2, 9, 8], [4, 2, 3, 2], 2, 1);
+        check([2, 3, 5, 5], [2, 3, 5, 5], 1, 2); // padding wider than the image's margin
+        check([2, 2, 3, 4], [3, 2, 1, 1], 3, 0); // a 1x1 kernel skipping pixels
+    }
 }

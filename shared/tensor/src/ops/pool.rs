@@ -31,43 +31,54 @@ fn pool_shape(x: &Tensor, k: usize, stride: usize, op: &str) -> [usize; 6] {
 #[track_caller]
 pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let [n, c, h, w, oh, ow] = pool_shape(x, k, stride, "max_pool2d");
-    let xv = x.value().as_standard_layout().into_owned();
+    let xv = x.value();
+    let xv = xv.as_standard_layout(); // a view, no copy, if x is laid out row-major already
     let xs = xv.as_slice().expect("standard");
-    // For each output, the flat index (within its plane) of the max: backward needs it.
-    let mut argmax = vec![0usize; n * c * oh * ow];
-    for_each_piece(&mut argmax, oh * ow, |first, piece| {
+    // For each output, the max and its flat index within its plane (backward needs it),
+    // found together in one scan of the window.
+    let mut winners = vec![(0usize, 0.0f32); n * c * oh * ow];
+    for_each_piece(&mut winners, oh * ow, |first, piece| {
         for (i, plane_out) in piece.chunks_mut(oh * ow).enumerate() {
             let plane = &xs[(first + i) * h * w..][..h * w];
-            for (pos, best) in plane_out.iter_mut().enumerate() {
-                let (y0, x0) = (pos / ow * stride, pos % ow * stride);
-                let mut best_at = y0 * w + x0;
-                for dy in 0..k {
-                    for dx in 0..k {
-                        let at = (y0 + dy) * w + x0 + dx;
-                        if plane[at] > plane[best_at] {
-                            best_at = at;
+            for (oy, row_out) in plane_out.chunks_mut(ow).enumerate() {
+                for (ox, winner) in row_out.iter_mut().enumerate() {
+                    let corner = oy * stride * w + ox * stride; // the window's top left
+                    let mut best = (corner, plane[corner]);
+                    for dy in 0..k {
+                        let row = &plane[corner + dy * w..][..k];
+                        for (dx, &v) in row.iter().enumerate() {
+                            if v > best.1 {
+                                best = (corner + dy * w + dx, v);
+                            }
                         }
                     }
+                    *winner = best;
                 }
-                *best = best_at;
             }
         }
     });
-    let out: Vec<f32> = argmax
-        .iter()
-        .enumerate()
-        .map(|(j, &at)| xs[j / (oh * ow) * h * w + at])
-        .collect();
+    let out: Vec<f32> = winners.iter().map(|&(_, v)| v).collect();
+    let argmax: Vec<usize> = winners.into_iter().map(|(at, _)| at).collect();
     let out = Array4::from_shape_vec((n, c, oh, ow), out)
         .expect("sized")
         .into_dyn();
     Tensor::from_op("max_pool2d", out, &[x], move |g, _| {
-        let mut dx = ArrayD::zeros(ndarray::IxDyn(&[n, c, h, w]));
-        let d = dx.as_slice_mut().expect("fresh array");
-        for ((j, &at), &g) in argmax.iter().enumerate().zip(g.iter()) {
-            d[j / (oh * ow) * h * w + at] += g;
-        }
-        vec![Some(dx)]
+        let g = g.as_standard_layout();
+        let g = g.as_slice().expect("standard");
+        let mut dx = vec![0.0f32; n * c * h * w];
+        // Each input plane gets gradient only from its own outputs: planes split between
+        // threads with nothing shared.
+        for_each_piece(&mut dx, h * w, |first, piece| {
+            for (i, plane) in piece.chunks_mut(h * w).enumerate() {
+                let outputs = (first + i) * oh * ow..(first + i + 1) * oh * ow;
+                for (&at, &g) in argmax[outputs.clone()].iter().zip(&g[outputs]) {
+                    plane[at] += g;
+                }
+            }
+        });
+        vec![Some(
+            ArrayD::from_shape_vec(ndarray::IxDyn(&[n, c, h, w]), dx).expect("sized"),
+        )]
     })
 }
 
@@ -76,7 +87,8 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
 #[track_caller]
 pub fn avg_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let [n, c, h, w, oh, ow] = pool_shape(x, k, stride, "avg_pool2d");
-    let xv = x.value().as_standard_layout().into_owned();
+    let xv = x.value();
+    let xv = xv.as_standard_layout(); // a view, no copy, if x is laid out row-major already
     let xs = xv.as_slice().expect("standard");
     let scale = 1.0 / (k * k) as f32;
     let mut out = vec![0.0f32; n * c * oh * ow];

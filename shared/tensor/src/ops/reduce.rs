@@ -55,6 +55,8 @@ impl Tensor {
         let axes = check_axes(axes, &in_shape, "sum_axes");
         // Reduce the highest axis first so the lower axis numbers stay valid.
         let mut out = match axes.split_last() {
+            // Every axis: one pass, no intermediate arrays (a loss is usually a full sum).
+            Some(_) if axes.len() == in_shape.len() => ndarray::arr0(x.sum()).into_dyn(),
             Some((&last, rest)) => {
                 // The first sum reads the shared storage directly: no copy of the input.
                 let mut out = x.sum_axis(Axis(last));
