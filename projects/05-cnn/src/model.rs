@@ -1,0 +1,403 @@
+//! The two networks, built from `nn`'s layers: the essay's Keras model and LeNet-5.
+//!
+//! Legend: N = batch, C = channels, H×W = image size, K = classes.
+
+use std::path::Path;
+
+use nn::{CheckpointError, Conv2d, Linear, Module};
+use rand::{Rng, SeedableRng};
+use tensor::Tensor;
+
+/// Which network to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    /// The essay's Keras model: three 3×3 convolutions (32, 64, 64 filters), max-pooling
+    /// after the first two, then Dense(64) and Dense(classes).
+    Keras,
+    /// LeCun's LeNet-5 (1998) on 28×28 inputs: 5×5 convolutions with 6 and 16 filters (the
+    /// first padded by 2, so that it sees the 32×32 the original was drawn for), each
+    /// followed by 2×2 pooling, then 120, 84 and `classes` units.
+    Lenet5,
+}
+
+impl Arch {
+    /// The name used on the command line and in checkpoints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Keras => "keras",
+            Arch::Lenet5 => "lenet5",
+        }
+    }
+
+    // ANCHOR: layers
+    /// The layers: each convolution as (filters, kernel, padding, then 2×2 max-pool?), and the
+    /// sizes of the hidden dense layers between the flattened maps and the output.
+    fn layout(self) -> (Vec<ConvSpec>, Vec<usize>) {
+        let conv = |filters, kernel, padding, pool| ConvSpec {
+            filters,
+            kernel,
+            padding,
+            pool,
+        };
+        match self {
+            // model.add(layers.Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28, 1)))
+            // model.add(layers.MaxPooling2D((2, 2)))  ... Dense(64, relu), Dense(10)
+            Arch::Keras => (
+                vec![
+                    conv(32, 3, 0, true),
+                    conv(64, 3, 0, true),
+                    conv(64, 3, 0, false),
+                ],
+                vec![64],
+            ),
+            Arch::Lenet5 => (
+                vec![conv(6, 5, 2, true), conv(16, 5, 0, true)],
+                vec![120, 84],
+            ),
+        }
+    }
+    // ANCHOR_END: layers
+
+    /// True if images of `height × width` are large enough for every layer.
+    pub fn fits(self, height: usize, width: usize) -> bool {
+        let (mut h, mut w) = (height, width);
+        for s in self.layout().0 {
+            if h + 2 * s.padding < s.kernel || w + 2 * s.padding < s.kernel {
+                return false;
+            }
+            (h, w) = (
+                h + 2 * s.padding - s.kernel + 1,
+                w + 2 * s.padding - s.kernel + 1,
+            );
+            if s.pool {
+                (h, w) = (h / 2, w / 2);
+            }
+            if h == 0 || w == 0 {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn code(self) -> f32 {
+        match self {
+            Arch::Keras => 0.0,
+            Arch::Lenet5 => 1.0,
+        }
+    }
+
+    fn from_code(code: f32) -> Option<Arch> {
+        match code as i32 {
+            0 => Some(Arch::Keras),
+            1 => Some(Arch::Lenet5),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ConvSpec {
+    filters: usize,
+    kernel: usize,
+    padding: usize,
+    pool: bool,
+}
+
+/// A convolution, its ReLU, and the 2×2 max-pool that may follow.
+pub struct ConvLayer {
+    pub conv: Conv2d,
+    pub pool: bool,
+}
+
+/// One row of the layer-by-layer summary (as Keras's `model.summary()` prints it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSummary {
+    /// `conv1`, `pool1`, `flatten`, `dense1`, ...
+    pub name: String,
+    /// The output shape of one example, `[C, H, W]` or `[units]`.
+    pub output: Vec<usize>,
+    /// Trainable numbers in the layer.
+    pub params: usize,
+}
+
+/// A convolutional classifier: convolutions with ReLU (and max-pooling), flatten, dense
+/// layers with ReLU, and a last dense layer giving one score (logit) per class.
+pub struct Cnn {
+    pub arch: Arch,
+    pub convs: Vec<ConvLayer>,
+    pub dense: Vec<Linear>,
+    /// `[arch, channels, height, width, classes]`, saved in the checkpoint (as a buffer: not
+    /// trained) so that `eval` and `predict` can rebuild the model from the file alone.
+    config: Tensor,
+}
+
+impl Cnn {
+    /// A freshly initialised network for `input = [channels, height, width]` images and
+    /// `classes` classes. Weights are drawn as Keras draws them (Glorot uniform,
+    /// `U(±√(6/(fan_in + fan_out)))`), biases start at zero.
+    ///
+    /// # Panics
+    /// If the images are too small for the layers (LeNet-5 needs at least 12×12, the Keras
+    /// model 18×18): the caller checks the data first.
+    #[track_caller]
+    pub fn new(arch: Arch, input: [usize; 3], classes: usize, rng: &mut impl Rng) -> Cnn {
+        let [_, height, width] = input;
+        assert!(
+            arch.fits(height, width),
+            "{height}x{width} images are too small for {}",
+            arch.name()
+        );
+        let (specs, hidden) = arch.layout();
+        let [mut c, mut h, mut w] = input;
+        let mut convs = Vec::new();
+        for s in specs {
+            let conv = Conv2d::new(c, s.filters, s.kernel, 1, s.padding, rng);
+            let taps = s.kernel * s.kernel;
+            conv.weight.set_value(nn::init::xavier_uniform(
+                &[s.filters, c, s.kernel, s.kernel],
+                c * taps,
+                s.filters * taps,
+                rng,
+            ));
+            conv.bias.set_value(ndarray::ArrayD::zeros(vec![s.filters]));
+            (c, h, w) = (
+                s.filters,
+                h + 2 * s.padding - s.kernel + 1,
+                w + 2 * s.padding - s.kernel + 1,
+            );
+            if s.pool {
+                (h, w) = (h / 2, w / 2);
+            }
+            convs.push(ConvLayer { conv, pool: s.pool });
+        }
+        let mut width = c * h * w;
+        let mut dense = Vec::new();
+        for units in hidden.into_iter().chain([classes]) {
+            let layer = Linear::new(width, units, rng);
+            layer
+                .weight
+                .set_value(nn::init::xavier_uniform(&[width, units], width, units, rng));
+            layer.bias.set_value(ndarray::ArrayD::zeros(vec![units]));
+            dense.push(layer);
+            width = units;
+        }
+        let config = [
+            arch.code(),
+            input[0] as f32,
+            input[1] as f32,
+            input[2] as f32,
+        ];
+        let mut config = config.to_vec();
+        config.push(classes as f32);
+        Cnn {
+            arch,
+            convs,
+            dense,
+            config: Tensor::from_vec(config, &[5]),
+        }
+    }
+
+    /// The input this network takes: `[channels, height, width]`.
+    pub fn input(&self) -> [usize; 3] {
+        let c = self.config.to_vec();
+        [c[1] as usize, c[2] as usize, c[3] as usize]
+    }
+
+    /// The number of classes it scores.
+    pub fn classes(&self) -> usize {
+        self.config.to_vec()[4] as usize
+    }
+
+    // ANCHOR: forward
+    /// Scores `x: [N, C, H, W]` (pixels in `[0, 1]`): `[N, K]` logits, and the feature maps
+    /// after each convolution's ReLU, `[N, filters, h, w]` each (for the figures).
+    pub fn forward_with_maps(&self, x: &Tensor) -> (Tensor, Vec<Tensor>) {
+        let mut maps = Vec::new();
+        let mut h = x.clone();
+        for layer in &self.convs {
+            h = layer.conv.forward(&h).relu(); // [N, C, H, W] -> [N, filters, H', W']
+            maps.push(h.clone());
+            if layer.pool {
+                h = tensor::max_pool2d(&h, 2, 2); // -> [N, filters, H'/2, W'/2]
+            }
+        }
+        let shape = h.shape();
+        h = h.reshape(&[shape[0], shape[1..].iter().product()]); // flatten: [N, C·H·W]
+        let last = self.dense.len() - 1;
+        for (i, layer) in self.dense.iter().enumerate() {
+            h = layer.forward(&h);
+            if i < last {
+                h = h.relu();
+            }
+        }
+        (h, maps) // [N, K]
+    }
+    // ANCHOR_END: forward
+
+    /// Layer by layer: output shape and parameter count, as `model.summary()` lists them.
+    pub fn summary(&self) -> Vec<LayerSummary> {
+        let [mut c, mut h, mut w] = self.input();
+        let mut rows = Vec::new();
+        for (i, layer) in self.convs.iter().enumerate() {
+            let shape = layer.conv.weight.shape(); // [filters, in, k, k]
+            let pad = layer.conv.padding;
+            (c, h, w) = (
+                shape[0],
+                h + 2 * pad - shape[2] + 1,
+                w + 2 * pad - shape[3] + 1,
+            );
+            rows.push(LayerSummary {
+                name: format!("conv{}", i + 1),
+                output: vec![c, h, w],
+                params: layer.conv.num_parameters(),
+            });
+            if layer.pool {
+                (h, w) = (h / 2, w / 2);
+                rows.push(LayerSummary {
+                    name: format!("pool{}", i + 1),
+                    output: vec![c, h, w],
+                    params: 0,
+                });
+            }
+        }
+        rows.push(LayerSummary {
+            name: "flatten".into(),
+            output: vec![c * h * w],
+            params: 0,
+        });
+        for (i, layer) in self.dense.iter().enumerate() {
+            rows.push(LayerSummary {
+                name: format!("dense{}", i + 1),
+                output: vec![layer.weight.shape()[1]],
+                params: layer.num_parameters(),
+            });
+        }
+        rows
+    }
+
+    /// Reads a checkpoint written by [`Cnn::save`], building the network it describes.
+    ///
+    /// # Errors
+    /// If the file cannot be read, is not safetensors, or was not written by this program;
+    /// the message names the file.
+    pub fn load(path: &Path) -> Result<Cnn, CheckpointError> {
+        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        let format = |reason: String| CheckpointError::Format {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file =
+            safetensors::SafeTensors::deserialize(&bytes).map_err(|e| format(e.to_string()))?;
+        let config = file
+            .tensor("config")
+            .map_err(|_| format("it has no `config` tensor, so no 05-cnn model saved it".into()))?;
+        let values: Vec<f32> = config
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let sizes_ok = |v: &[f32]| v.iter().all(|x| (1.0..=100_000.0).contains(x));
+        let (arch, ok) = match values.as_slice() {
+            [a, rest @ ..] if rest.len() == 4 && sizes_ok(rest) => (Arch::from_code(*a), true),
+            _ => (None, false),
+        };
+        let Some(arch) = arch.filter(|_| ok) else {
+            return Err(format(format!(
+                "its `config` tensor {values:?} does not describe a 05-cnn model"
+            )));
+        };
+        let input = [values[1] as usize, values[2] as usize, values[3] as usize];
+        if !arch.fits(input[1], input[2]) || values[4] < 2.0 {
+            return Err(format(format!(
+                "its `config` {values:?} describes no network this program can build"
+            )));
+        }
+        // The initial values are replaced by the file's; any seed will do.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(arch, input, values[4] as usize, &mut rng);
+        nn::checkpoint::load(path, &model, None)?;
+        Ok(model)
+    }
+
+    /// Writes the parameters (and the config that [`Cnn::load`] needs) to `path` as
+    /// safetensors, through a temporary file renamed into place.
+    ///
+    /// # Errors
+    /// If the folder is not writable.
+    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
+        nn::checkpoint::save(path, self, None)
+    }
+}
+
+impl Module for Cnn {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        self.forward_with_maps(x).0
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let mut all = Vec::new();
+        for (i, layer) in self.convs.iter().enumerate() {
+            for (name, t) in layer.conv.named_parameters() {
+                all.push((format!("conv{}.{name}", i + 1), t));
+            }
+        }
+        for (i, layer) in self.dense.iter().enumerate() {
+            for (name, t) in layer.named_parameters() {
+                all.push((format!("dense{}.{name}", i + 1), t));
+            }
+        }
+        all
+    }
+
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        vec![("config".into(), self.config.clone())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    // ANCHOR: summary_test
+    #[test]
+    fn the_keras_model_has_the_keras_summary_parameter_counts() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(Arch::Keras, [1, 28, 28], 10, &mut rng);
+        let counts: Vec<(String, usize)> = model
+            .summary()
+            .into_iter()
+            .map(|r| (r.name, r.params))
+            .collect();
+        let expected = [
+            ("conv1", 320),
+            ("pool1", 0),
+            ("conv2", 18496),
+            ("pool2", 0),
+            ("conv3", 36928),
+            ("flatten", 0),
+            ("dense1", 36928),
+            ("dense2", 650),
+        ];
+        let expected: Vec<(String, usize)> =
+            expected.iter().map(|&(n, p)| (n.to_string(), p)).collect();
+        assert_eq!(counts, expected);
+        assert_eq!(model.num_parameters(), 93322);
+        assert_eq!(model.summary()[5].output, vec![576]);
+    }
+    // ANCHOR_END: summary_test
+
+    #[test]
+    fn lenet5_has_its_classic_sizes() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(Arch::Lenet5, [1, 28, 28], 10, &mut rng);
+        let shapes: Vec<Vec<usize>> = model.summary().into_iter().map(|r| r.output).collect();
+        assert_eq!(shapes[0], vec![6, 28, 28]);
+        assert_eq!(shapes[3], vec![16, 5, 5]);
+        assert_eq!(model.num_parameters(), 61706);
+    }
+}
