@@ -187,3 +187,33 @@ fn every_project_follows_the_naming_convention() {
         );
     }
 }
+
+#[test]
+fn every_projects_help_starts_with_what_it_does_and_lists_the_common_flags() {
+    for project in projects() {
+        let binary = build(&project);
+        let output = Command::new(&binary).arg("--help").output().unwrap();
+        assert!(output.status.success(), "{} --help failed", project.binary);
+        let help = String::from_utf8_lossy(&output.stdout);
+        let first_line = help.lines().next().unwrap_or_default();
+        // "05 · a convolutional network on MNIST...": the project's own one-line summary,
+        // not a doc comment borrowed from the shared flags.
+        assert!(
+            first_line.starts_with(&project.binary[..2]),
+            "{}: --help should open with the project's summary, got {first_line:?}",
+            project.binary
+        );
+        assert!(
+            !help.contains("```"),
+            "{}: --help shows a code example from a doc comment:\n{help}",
+            project.binary
+        );
+        for flag in ["--seed", "--data-dir", "--out", "--threads", "--quiet"] {
+            assert!(
+                help.contains(flag),
+                "{}: --help lacks {flag}",
+                project.binary
+            );
+        }
+    }
+}

@@ -212,13 +212,26 @@ impl Cnn {
     /// Scores `x: [N, C, H, W]` (pixels in `[0, 1]`): `[N, K]` logits, and the feature maps
     /// after each convolution's ReLU, `[N, filters, h, w]` each (for the figures).
     pub fn forward_with_maps(&self, x: &Tensor) -> (Tensor, Vec<Tensor>) {
+        self.scores(x, true)
+    }
+
+    /// The forward pass; `keep_maps` asks for the feature maps too.
+    fn scores(&self, x: &Tensor, keep_maps: bool) -> (Tensor, Vec<Tensor>) {
         let mut maps = Vec::new();
         let mut h = x.clone();
         for layer in &self.convs {
-            h = layer.conv.forward(&h).relu(); // [N, C, H, W] -> [N, filters, H', W']
-            maps.push(h.clone());
-            if layer.pool {
-                h = tensor::max_pool2d(&h, 2, 2); // -> [N, filters, H'/2, W'/2]
+            let z = layer.conv.forward(&h); // [N, C, H, W] -> [N, filters, H', W']
+            h = if layer.pool {
+                // relu then pool, computed as pool then relu: the largest of four numbers,
+                // floored at 0, is the largest of the four floored at 0 (and the gradient
+                // reaches the same element), so the answer is the same, but ReLU then runs
+                // on a quarter as many numbers.
+                tensor::max_pool2d(&z, 2, 2).relu() // -> [N, filters, H'/2, W'/2]
+            } else {
+                z.relu()
+            };
+            if keep_maps {
+                maps.push(z.relu());
             }
         }
         let shape = h.shape();
@@ -335,7 +348,7 @@ impl Cnn {
 
 impl Module for Cnn {
     fn forward(&self, x: &Tensor) -> Tensor {
-        self.forward_with_maps(x).0
+        self.scores(x, false).0
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {

@@ -17,6 +17,9 @@ use std::path::PathBuf;
 /// assert_eq!(cli.common.seed, 7);
 /// ```
 #[derive(Debug, Clone, clap::Args)]
+// Without this, clap shows the doc comment above (example and all) as the `--help` text of
+// every binary that flattens these flags in.
+#[command(about = None, long_about = None)]
 pub struct CommonArgs {
     /// Seed for every random draw (weight initialisation, shuffling, data splits, noise).
     /// The same seed and thread count give the same numbers.

@@ -49,7 +49,7 @@ impl Session {
         config: &[(&str, String)],
     ) -> anyhow::Result<Self> {
         let threads = common.threads()?;
-        keep_freed_memory();
+        tensor::keep_freed_memory();
         let data_dir = common.data_dir();
         let settings: String = config
             .iter()
@@ -218,29 +218,6 @@ impl std::fmt::Display for Metric {
         }
     }
 }
-
-/// Asks the C allocator to keep freed memory for reuse. A tensor op allocates its output
-/// (megabytes for a batch of feature maps) and frees its inputs' buffers soon after; by default
-/// glibc serves such large blocks with mmap and hands them back to the operating system on
-/// free, so the next step page-faults the same memory in again, which took 15% of a CNN
-/// training step here. Raising both thresholds makes glibc reuse the blocks instead; peak
-/// memory is unchanged.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code)] // a documented glibc call with constant arguments
-fn keep_freed_memory() {
-    // Older glibc versions refuse an mmap threshold above 32 MiB on 64-bit systems (and keep
-    // their default), so ask for 32 MiB; blocks above it are rare and big enough to map afresh.
-    const MMAP_THRESHOLD: libc::c_int = 32 << 20;
-    const TRIM_THRESHOLD: libc::c_int = 256 << 20;
-    // SAFETY: mallopt only changes allocator parameters; it is safe to call at any time.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}
 
 /// Stops a diverging run with a message that says so and how to fix it.
 ///

@@ -94,6 +94,7 @@ fn bench_conv(layer: usize, batch: usize, c: usize, o: usize, hw: usize, threads
 }
 
 fn main() {
+    tensor::keep_freed_memory(); // as every training run does
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
         args.iter()

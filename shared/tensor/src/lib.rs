@@ -4,12 +4,14 @@ mod broadcast;
 pub mod gemm;
 pub mod gradcheck;
 mod graph;
+mod memory;
 pub mod ops;
 mod parallel;
 mod tensor;
 
 pub use broadcast::{broadcast_shapes, reduce_to_shape};
 pub use graph::{grad_enabled, no_grad};
+pub use memory::keep_freed_memory;
 pub use ops::conv::{conv2d, conv_transpose2d};
 pub use ops::dropout::dropout;
 pub use ops::loss::{bce_with_logits, cross_entropy, mse_loss};

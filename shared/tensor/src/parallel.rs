@@ -40,6 +40,16 @@ pub fn set_threads(n: usize) {
     THREADS.store(n, Ordering::Relaxed);
 }
 
+/// How many pieces an op over `elements` values is split into: one below
+/// [`PARALLEL_MIN_ELEMENTS`], else one per thread.
+pub(crate) fn pieces_for(elements: usize) -> usize {
+    if elements < PARALLEL_MIN_ELEMENTS {
+        1
+    } else {
+        threads()
+    }
+}
+
 /// Calls `f(first, piece)` on consecutive pieces of `out`, one piece per thread when `out`
 /// has at least [`PARALLEL_MIN_ELEMENTS`] elements. Each piece holds whole `unit`s of
 /// elements (an image, a row) and `first` is the index of its first unit.
@@ -48,13 +58,51 @@ pub(crate) fn for_each_piece<T: Send>(
     unit: usize,
     f: impl Fn(usize, &mut [T]) + Sync,
 ) {
-    let pieces = if out.len() < PARALLEL_MIN_ELEMENTS {
-        1
-    } else {
-        threads()
-    };
+    let pieces = pieces_for(out.len());
     let units = out.len() / unit.max(1);
     map_pieces(out, units, pieces, |range, piece| f(range.start, piece));
+}
+
+/// A vector of `len` values, `values(range)` giving those at indices `range`, a run of
+/// whole `unit`s (an image, a plane) per thread when `len` is large.
+///
+/// Each element is written once. `vec![0.0; len]` and then filling it would write every
+/// element twice, and for outputs of megabytes (a batch of feature maps) the zeroing pass
+/// took as long as the op itself.
+///
+/// # Panics
+/// If `values` yields fewer or more values than its range holds.
+#[allow(unsafe_code)] // one `set_len`, after checking every element was written
+pub(crate) fn collect_pieces<T: Send, I: Iterator<Item = T>>(
+    len: usize,
+    unit: usize,
+    values: impl Fn(std::ops::Range<usize>) -> I + Sync,
+) -> Vec<T> {
+    let pieces = pieces_for(len);
+    let unit = unit.max(1);
+    assert!(
+        len % unit == 0,
+        "collect_pieces: {len} values are not whole units of {unit}"
+    );
+    let mut out = Vec::with_capacity(len);
+    let slots = &mut out.spare_capacity_mut()[..len];
+    let written = map_pieces(slots, len / unit, pieces, |units, piece| {
+        let range = units.start * unit..units.end * unit;
+        let mut count = 0;
+        for (slot, value) in piece.iter_mut().zip(values(range)) {
+            slot.write(value);
+            count += 1;
+        }
+        count == piece.len()
+    });
+    assert!(
+        written.iter().all(|&full| full),
+        "collect_pieces: a piece did not yield one value per element"
+    );
+    // SAFETY: the pieces cover `out[..len]` (map_pieces splits all of it, `len` being a
+    // whole number of units), and each piece wrote every one of its elements (checked).
+    unsafe { out.set_len(len) };
+    out
 }
 
 /// Splits `0..items` into `pieces` contiguous ranges (fewer if there are fewer items), and
@@ -79,26 +127,27 @@ pub(crate) fn map_pieces<T: Send, R: Send>(
         jobs.push((range, piece));
         rest = after;
     }
-    let mut jobs = jobs.into_iter();
-    let Some((first, first_piece)) = jobs.next() else {
+    // The first piece runs on this thread, the others on rayon's pool of workers, which
+    // stay alive between calls: starting a fresh thread per op cost more than many ops.
+    let mut results: Vec<Option<R>> = jobs.iter().map(|_| None).collect();
+    let mut jobs = jobs.into_iter().zip(results.iter_mut());
+    let Some(((first, first_piece), first_result)) = jobs.next() else {
         return vec![f(0..0, rest)];
     };
     if jobs.len() == 0 {
-        return vec![f(first, first_piece)]; // one piece: no thread to start
+        return vec![f(first, first_piece)]; // one piece: nothing to hand out
     }
-    std::thread::scope(|s| {
-        let f = &f;
-        let workers: Vec<_> = jobs
-            .map(|(r, piece)| s.spawn(move || f(r, piece)))
-            .collect();
-        let mut results = vec![f(first, first_piece)];
-        results.extend(
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a worker thread panicked")),
-        );
-        results
-    })
+    let f = &f;
+    rayon::in_place_scope(|scope| {
+        for ((range, piece), result) in jobs {
+            scope.spawn(move |_| *result = Some(f(range, piece)));
+        }
+        *first_result = Some(f(first, first_piece));
+    }); // returns once every piece is done (and re-raises a panic from any of them)
+    results
+        .into_iter()
+        .map(|r| r.expect("every piece ran"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -215,3 +215,63 @@ fn a_threaded_convolution_gives_identical_gradients_every_time() {
     assert_eq!(run(), first);
     assert_eq!(run(), first);
 }
+
+/// Max-pooling by the definition: each output is the largest of its window, and its
+/// gradient goes to the first element holding that largest value.
+fn max_pool_by_definition(
+    x: &ArrayD<f32>,
+    r: &ArrayD<f32>,
+    k: usize,
+    s: usize,
+) -> [ArrayD<f32>; 2] {
+    let &[n, c, oh, ow] = r.shape() else {
+        unreachable!()
+    };
+    let mut y = ArrayD::zeros(r.raw_dim());
+    let mut dx = ArrayD::zeros(x.raw_dim());
+    for (i, ch, oy, ox) in ndarray::indices((n, c, oh, ow)) {
+        let mut best = (oy * s, ox * s);
+        for (dy, dxx) in (0..k).flat_map(|dy| (0..k).map(move |dxx| (dy, dxx))) {
+            let (yy, xx) = (oy * s + dy, ox * s + dxx);
+            if x[[i, ch, yy, xx]] > x[[i, ch, best.0, best.1]] {
+                best = (yy, xx);
+            }
+        }
+        y[[i, ch, oy, ox]] = x[[i, ch, best.0, best.1]];
+        dx[[i, ch, best.0, best.1]] += r[[i, ch, oy, ox]];
+    }
+    [y, dx]
+}
+
+#[test]
+fn large_poolings_and_relus_split_between_threads_match_the_definition() {
+    // 8·16·26·26 = 86,528 elements: enough to be split between two threads.
+    let x = random(&[8, 16, 26, 26], 11);
+    for (k, s) in [(2, 2), (3, 2)] {
+        let mut results = Vec::new();
+        for threads in [1, 2] {
+            tensor::set_threads(threads);
+            let xt = Tensor::param(x.clone());
+            let y = tensor::max_pool2d(&xt, k, s);
+            let r = random(&y.shape(), 12);
+            (&y.relu() * &Tensor::new(r.clone())).sum().backward();
+            results.push((y.to_array(), xt.grad().unwrap(), r));
+        }
+        tensor::set_threads(2);
+        assert_eq!(
+            results[0].0, results[1].0,
+            "{k}x{k}: forward, 1 vs 2 threads"
+        );
+        assert_eq!(
+            results[0].1, results[1].1,
+            "{k}x{k}: backward, 1 vs 2 threads"
+        );
+        let (y, dx, r) = &results[1];
+        // relu's gradient: r where the pooled value is positive, else 0.
+        let r_after_relu =
+            ArrayD::from_shape_fn(r.raw_dim(), |i| if y[&i] > 0.0 { r[&i] } else { 0.0 });
+        let [want_y, want_dx] = max_pool_by_definition(&x, &r_after_relu, k, s);
+        assert_eq!(y, &want_y, "{k}x{k} stride {s}: forward");
+        assert_eq!(dx, &want_dx, "{k}x{k} stride {s}: backward");
+    }
+}

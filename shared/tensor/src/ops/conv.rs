@@ -124,6 +124,12 @@ impl Geometry {
         (BLOCK_COLUMNS / self.p().max(1)).max(1)
     }
 
+    /// Columns of the largest block of `images` images: the size of the work buffers. (A
+    /// thread with fewer images than a full block needs, and zeroes, only what it uses.)
+    fn block_columns(&self, images: usize) -> usize {
+        self.images_per_block().min(images) * self.p()
+    }
+
     /// Splits `images` into blocks.
     fn blocks(&self, images: Range<usize>) -> impl Iterator<Item = Range<usize>> {
         let per = self.images_per_block();
@@ -327,10 +333,8 @@ pub fn conv2d(
     // Each thread fills its own run of images of the output, in place.
     let mut out = vec![0.0; n * o * p]; // [N, O, P]
     map_pieces(&mut out, n, g.pieces(o), |images, out| {
-        let (mut cols, mut y_buffer) = (
-            vec![0.0; k * g.images_per_block() * p],
-            vec![0.0; o * g.images_per_block() * p],
-        );
+        let columns = g.block_columns(images.len());
+        let (mut cols, mut y_buffer) = (vec![0.0; k * columns], vec![0.0; o * columns]);
         for block in g.blocks(images.clone()) {
             let width = block.len() * p;
             let cols = &mut cols[..k * width];
@@ -365,7 +369,7 @@ pub fn conv2d(
                 dw: Array2::zeros((o, k)),
                 db: vec![0.0; o],
             };
-            let columns = g.images_per_block() * p;
+            let columns = g.block_columns(images.len());
             let (mut cols, mut dy_buffer, mut dcols) = (
                 vec![0.0; k * columns],
                 vec![0.0; o * columns],
@@ -468,7 +472,7 @@ pub fn conv_transpose2d(
     let x_flat = xv.as_slice().expect("standard layout");
     let mut out = vec![0.0; n * big]; // [N, O, OH, OW], each thread its own images
     map_pieces(&mut out, n, g.pieces(c), |images, out| {
-        let columns = g.images_per_block() * p;
+        let columns = g.block_columns(images.len());
         let (mut x_block, mut cols) = (vec![0.0; c * columns], vec![0.0; k * columns]);
         for block in g.blocks(images.clone()) {
             let width = block.len() * p;
@@ -506,7 +510,7 @@ pub fn conv_transpose2d(
                 dw: Array2::zeros((c, k)),
                 db,
             };
-            let columns = g.images_per_block() * p;
+            let columns = g.block_columns(images.len());
             let (mut dcols, mut x_block, mut dx_block) = (
                 vec![0.0; k * columns],
                 vec![0.0; c * columns],

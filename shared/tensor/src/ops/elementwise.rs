@@ -4,24 +4,19 @@
 use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::broadcast::{broadcast_shapes, reduce_to_shape};
-use crate::parallel::{for_each_piece, PARALLEL_MIN_ELEMENTS};
+use crate::parallel::collect_pieces;
 use crate::tensor::{Data, Tensor};
 
-/// `f` applied to each element, allocating only the output; large contiguous arrays are
-/// split between threads.
+/// `f` applied to each element, allocating only the output (written once, never zeroed
+/// first); large contiguous arrays are split between threads.
 pub(crate) fn map(x: &Data, f: impl Fn(f32) -> f32 + Sync) -> ArrayD<f32> {
-    if let Some(xs) = x.as_slice() {
-        if xs.len() >= PARALLEL_MIN_ELEMENTS {
-            let mut out = vec![0.0; xs.len()];
-            for_each_piece(&mut out, 1, |start, piece| {
-                for (o, &xi) in piece.iter_mut().zip(&xs[start..]) {
-                    *o = f(xi);
-                }
-            });
-            return ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length");
+    match x.as_slice() {
+        Some(xs) => {
+            let out = collect_pieces(xs.len(), 1, |r| xs[r].iter().map(|&x| f(x)));
+            ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length")
         }
+        None => x.map(|&xi| f(xi)),
     }
-    x.map(|&xi| f(xi))
 }
 
 /// `f` applied to pairs of elements after broadcasting `a` and `b` to a common shape.
@@ -29,15 +24,10 @@ pub(crate) fn map(x: &Data, f: impl Fn(f32) -> f32 + Sync) -> ArrayD<f32> {
 pub(crate) fn zip_map(a: &Data, b: &Data, f: impl Fn(f32, f32) -> f32 + Sync) -> ArrayD<f32> {
     if a.shape() == b.shape() {
         if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
-            if xs.len() >= PARALLEL_MIN_ELEMENTS {
-                let mut out = vec![0.0; xs.len()];
-                for_each_piece(&mut out, 1, |start, piece| {
-                    for ((o, &x), &y) in piece.iter_mut().zip(&xs[start..]).zip(&ys[start..]) {
-                        *o = f(x, y);
-                    }
-                });
-                return ArrayD::from_shape_vec(a.raw_dim(), out).expect("same length");
-            }
+            let out = collect_pieces(xs.len(), 1, |r| {
+                xs[r.clone()].iter().zip(&ys[r]).map(|(&x, &y)| f(x, y))
+            });
+            return ArrayD::from_shape_vec(a.raw_dim(), out).expect("same length");
         }
     }
     let shape = IxDyn(&broadcast_shapes(a.shape(), b.shape()));
@@ -129,18 +119,27 @@ impl Tensor {
         &self,
         name: &'static str,
         f: impl Fn(f32) -> f32 + Sync,
-        df: impl Fn(f32, f32) -> f32 + 'static,
+        df: impl Fn(f32, f32) -> f32 + Sync + 'static,
     ) -> Tensor {
         let x = self.value();
         let y = map(&x, f).into_shared();
         let y_saved = y.clone();
         Tensor::from_op_shared(name, y, &[self], move |g, _| {
-            vec![Some(
-                Zip::from(g)
+            let dx = match (g.as_slice(), x.as_slice(), y_saved.as_slice()) {
+                // The common case, all three laid out alike: split between threads.
+                (Some(gs), Some(xs), Some(ys)) => {
+                    let dx = collect_pieces(gs.len(), 1, |r| {
+                        let (gs, xs, ys) = (&gs[r.clone()], &xs[r.clone()], &ys[r]);
+                        gs.iter().zip(xs).zip(ys).map(|((&g, &x), &y)| g * df(x, y))
+                    });
+                    ArrayD::from_shape_vec(x.raw_dim(), dx).expect("same length")
+                }
+                _ => Zip::from(g)
                     .and(&x)
                     .and(&y_saved)
                     .map_collect(|&g, &x, &y| g * df(x, y)),
-            )]
+            };
+            vec![Some(dx)]
         })
     }
 

@@ -2,7 +2,7 @@
 
 use ndarray::{Array4, ArrayD};
 
-use crate::parallel::for_each_piece;
+use crate::parallel::{for_each_piece, map_pieces, pieces_for};
 use crate::tensor::Tensor;
 
 /// Output size and checks shared by both poolings.
@@ -34,45 +34,50 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let xv = x.value();
     let xv = xv.as_standard_layout(); // a view, no copy, if x is laid out row-major already
     let xs = xv.as_slice().expect("standard");
-    // For each output, the max and its flat index within its plane (backward needs it),
-    // found together in one scan of the window.
-    let mut winners = vec![(0usize, 0.0f32); n * c * oh * ow];
-    for_each_piece(&mut winners, oh * ow, |first, piece| {
-        for (i, plane_out) in piece.chunks_mut(oh * ow).enumerate() {
-            let plane = &xs[(first + i) * h * w..][..h * w];
-            for (oy, row_out) in plane_out.chunks_mut(ow).enumerate() {
-                for (ox, winner) in row_out.iter_mut().enumerate() {
-                    let corner = oy * stride * w + ox * stride; // the window's top left
-                    let mut best = (corner, plane[corner]);
-                    for dy in 0..k {
-                        let row = &plane[corner + dy * w..][..k];
-                        for (dx, &v) in row.iter().enumerate() {
-                            if v > best.1 {
-                                best = (corner + dy * w + dx, v);
-                            }
-                        }
+    let (plane_in, plane_out) = (h * w, oh * ow);
+    // For each output, where in its input plane the max is (backward sends the gradient
+    // there), and the max itself; a run of planes per thread.
+    let mut argmax = vec![0u32; n * c * plane_out];
+    let maxima = map_pieces(
+        &mut argmax,
+        n * c,
+        pieces_for(n * c * plane_in),
+        |planes, argmax| {
+            let mut maxima = Vec::with_capacity(argmax.len());
+            for (p, argmax) in planes.zip(argmax.chunks_mut(plane_out)) {
+                let plane = &xs[p * plane_in..][..plane_in];
+                for (oy, row) in argmax.chunks_mut(ow).enumerate() {
+                    for (ox, winner) in row.iter_mut().enumerate() {
+                        let corner = oy * stride * w + ox * stride; // the window's top left
+                                                                    // The same function either way; called with a literal 2, the common
+                                                                    // window, the compiler unrolls its loops into four comparisons.
+                        let (at, max) = if k == 2 {
+                            window_max(plane, corner, w, 2)
+                        } else {
+                            window_max(plane, corner, w, k)
+                        };
+                        *winner = at as u32;
+                        maxima.push(max);
                     }
-                    *winner = best;
                 }
             }
-        }
-    });
-    let out: Vec<f32> = winners.iter().map(|&(_, v)| v).collect();
-    let argmax: Vec<usize> = winners.into_iter().map(|(at, _)| at).collect();
-    let out = Array4::from_shape_vec((n, c, oh, ow), out)
+            maxima
+        },
+    );
+    let out = Array4::from_shape_vec((n, c, oh, ow), maxima.concat())
         .expect("sized")
         .into_dyn();
     Tensor::from_op("max_pool2d", out, &[x], move |g, _| {
         let g = g.as_standard_layout();
         let g = g.as_slice().expect("standard");
-        let mut dx = vec![0.0f32; n * c * h * w];
+        let mut dx = vec![0.0f32; n * c * plane_in];
         // Each input plane gets gradient only from its own outputs: planes split between
         // threads with nothing shared.
-        for_each_piece(&mut dx, h * w, |first, piece| {
-            for (i, plane) in piece.chunks_mut(h * w).enumerate() {
-                let outputs = (first + i) * oh * ow..(first + i + 1) * oh * ow;
+        for_each_piece(&mut dx, plane_in, |first, piece| {
+            for (p, plane) in (first..).zip(piece.chunks_mut(plane_in)) {
+                let outputs = p * plane_out..(p + 1) * plane_out;
                 for (&at, &g) in argmax[outputs.clone()].iter().zip(&g[outputs]) {
-                    plane[at] += g;
+                    plane[at as usize] += g;
                 }
             }
         });
@@ -80,6 +85,23 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
             ArrayD::from_shape_vec(ndarray::IxDyn(&[n, c, h, w]), dx).expect("sized"),
         )]
     })
+}
+
+/// The largest value in the `k × k` window whose top left is `plane[corner]` (rows `w`
+/// apart), and where it is: the first of equal maxima.
+#[inline(always)]
+fn window_max(plane: &[f32], corner: usize, w: usize, k: usize) -> (usize, f32) {
+    let (mut best, mut best_value) = (corner, plane[corner]);
+    for row in (0..k).map(|dy| corner + dy * w) {
+        for (at, &v) in (row..).zip(&plane[row..row + k]) {
+            // A select, not a branch: on real data which way it goes is a coin toss, and a
+            // mispredicted branch costs more than the comparison.
+            let better = v > best_value; // strictly: the first of equal maxima wins
+            best = if better { at } else { best };
+            best_value = if better { v } else { best_value };
+        }
+    }
+    (best, best_value)
 }
 
 /// Mean of each `k × k` window, stepping by `stride`. Backward spreads each output's
