@@ -4,6 +4,7 @@
 //! places for the same sizes and thread count, and no piece's result depends on another's:
 //! so the same seed and thread count give bit-identical results.
 
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// 0 means "not decided yet": read `SMALLNETS_THREADS`, else use every core.
@@ -105,6 +106,42 @@ pub(crate) fn collect_pieces<T: Send, I: Iterator<Item = T>>(
     out
 }
 
+/// [`map_pieces`] on a new vector of `len` zeros (`items` equal units), each piece zeroed
+/// by the thread that then fills it. `vec![0.0; len]` would zero all of it first, on this
+/// thread, while the workers wait: for a batch's feature maps that serial pass was a
+/// tenth of a training step. Returns the vector and the pieces' results, in order.
+#[allow(unsafe_code)] // one `set_len`, once every element has been written
+pub(crate) fn map_zeroed_pieces<R: Send>(
+    len: usize,
+    items: usize,
+    pieces: usize,
+    f: impl Fn(std::ops::Range<usize>, &mut [f32]) -> R + Sync,
+) -> (Vec<f32>, Vec<R>) {
+    assert!(
+        len.checked_rem(items).unwrap_or(len) == 0,
+        "map_zeroed_pieces: {len} values are not {items} equal units"
+    );
+    let mut out = Vec::with_capacity(len);
+    let results = map_pieces(
+        &mut out.spare_capacity_mut()[..len],
+        items,
+        pieces,
+        |range, piece| f(range, zeroed(piece)),
+    );
+    // SAFETY: the pieces of map_pieces cover all of `out[..len]` (`len` is a whole number of
+    // units), and `zeroed` wrote every element of each piece.
+    unsafe { out.set_len(len) };
+    (out, results)
+}
+
+/// Writes zeros over `piece` and returns it as initialised numbers.
+#[allow(unsafe_code)] // a cast of memory just written
+fn zeroed(piece: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    piece.fill(MaybeUninit::new(0.0));
+    // SAFETY: every element was just written, and MaybeUninit<f32> has f32's layout.
+    unsafe { &mut *(std::ptr::from_mut(piece) as *mut [f32]) }
+}
+
 /// Splits `0..items` into `pieces` contiguous ranges (fewer if there are fewer items), and
 /// `out`, which holds `items` equal units (an image each, say), at the same places; runs
 /// `f(range, piece_of_out)` on each, one per thread, and returns the results in order.
@@ -127,8 +164,10 @@ pub(crate) fn map_pieces<T: Send, R: Send>(
         jobs.push((range, piece));
         rest = after;
     }
-    // The first piece runs on this thread, the others on rayon's pool of workers, which
-    // stay alive between calls: starting a fresh thread per op cost more than many ops.
+    // The pieces run on rayon's pool of workers, which stay alive between calls: starting
+    // a fresh thread per op cost more than many ops. This thread waits meanwhile rather than
+    // taking a piece itself: with one worker per core, a third busy thread would only take
+    // turns with them (measured: 4% slower at batch 32 in 05-cnn's model).
     let mut results: Vec<Option<R>> = jobs.iter().map(|_| None).collect();
     let mut jobs = jobs.into_iter().zip(results.iter_mut());
     let Some(((first, first_piece), first_result)) = jobs.next() else {
@@ -138,7 +177,7 @@ pub(crate) fn map_pieces<T: Send, R: Send>(
         return vec![f(first, first_piece)]; // one piece: nothing to hand out
     }
     let f = &f;
-    rayon::in_place_scope(|scope| {
+    rayon::scope(|scope| {
         for ((range, piece), result) in jobs {
             scope.spawn(move |_| *result = Some(f(range, piece)));
         }
@@ -187,5 +226,33 @@ mod tests {
             map_pieces(&mut [] as &mut [f32], 0, 2, |r, _| r),
             vec![0..0]
         );
+    }
+
+    #[test]
+    fn zeroed_pieces_start_at_zero_and_keep_what_each_thread_wrote() {
+        // 5 items of 4 values in 2 pieces (3 + 2 items): each piece writes only its first
+        // value per item, so the others must read as the zeros the piece was given.
+        let (values, firsts) = map_zeroed_pieces(20, 5, 2, |range, piece| {
+            assert!(piece.iter().all(|&v| v == 0.0));
+            for (item, unit) in range.clone().zip(piece.chunks_mut(4)) {
+                unit[0] = item as f32 + 1.0;
+            }
+            range.start
+        });
+        assert_eq!(firsts, vec![0, 3]);
+        let want: Vec<f32> = (0..5)
+            .flat_map(|i| [i as f32 + 1.0, 0.0, 0.0, 0.0])
+            .collect();
+        assert_eq!(values, want);
+        let (empty, _) = map_zeroed_pieces(0, 5, 2, |_, piece| assert!(piece.is_empty()));
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn collected_pieces_hold_every_value_in_order() {
+        set_threads(2);
+        let n = 3 * 50_000; // more than PARALLEL_MIN_ELEMENTS: two pieces, of whole units of 3
+        let values = collect_pieces(n, 3, |range| range.map(|i| i as u64 * 7));
+        assert_eq!(values, (0..n as u64).map(|i| i * 7).collect::<Vec<_>>());
     }
 }

@@ -28,7 +28,7 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::gemm::gemm_on;
-use crate::parallel::{map_pieces, threads};
+use crate::parallel::{map_zeroed_pieces, threads};
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
@@ -331,8 +331,7 @@ pub fn conv2d(
     let xv = standard(xv); // kept for backward: shares storage with x
     let x_flat = xv.as_slice().expect("standard layout");
     // Each thread fills its own run of images of the output, in place.
-    let mut out = vec![0.0; n * o * p]; // [N, O, P]
-    map_pieces(&mut out, n, g.pieces(o), |images, out| {
+    let (out, _) = map_zeroed_pieces(n * o * p, n, g.pieces(o), |images, out| {
         let columns = g.block_columns(images.len());
         let (mut cols, mut y_buffer) = (vec![0.0; k * columns], vec![0.0; o * columns]);
         for block in g.blocks(images.clone()) {
@@ -363,8 +362,8 @@ pub fn conv2d(
         let (need_x, need_w) = (need[0], need[1]);
         // dx is written in place, each thread its own images; dW and db are summed per
         // thread, then added up in thread order.
-        let mut dx = vec![0.0; if need_x { n * c * h * w } else { 0 }]; // [N, C, H, W]
-        let parts = map_pieces(&mut dx, n, g.pieces(o), |images, dx| {
+        let dx_len = if need_x { n * c * h * w } else { 0 }; // [N, C, H, W]
+        let (dx, parts) = map_zeroed_pieces(dx_len, n, g.pieces(o), |images, dx| {
             let mut part = Partial {
                 dw: Array2::zeros((o, k)),
                 db: vec![0.0; o],
@@ -470,8 +469,8 @@ pub fn conv_transpose2d(
     let w2 = wv.to_shape((c, k)).expect("same size").into_owned(); // [C, K]
     let xv = standard(xv); // kept for backward: shares storage with x
     let x_flat = xv.as_slice().expect("standard layout");
-    let mut out = vec![0.0; n * big]; // [N, O, OH, OW], each thread its own images
-    map_pieces(&mut out, n, g.pieces(c), |images, out| {
+    // [N, O, OH, OW], each thread its own images
+    let (out, _) = map_zeroed_pieces(n * big, n, g.pieces(c), |images, out| {
         let columns = g.block_columns(images.len());
         let (mut x_block, mut cols) = (vec![0.0; c * columns], vec![0.0; k * columns]);
         for block in g.blocks(images.clone()) {
@@ -497,8 +496,8 @@ pub fn conv_transpose2d(
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout");
         let (need_x, need_w) = (need[0], need[1]);
-        let mut dx = vec![0.0; if need_x { n * c * p } else { 0 }]; // [N, C, H, W]
-        let parts = map_pieces(&mut dx, n, g.pieces(c), |images, dx| {
+        let dx_len = if need_x { n * c * p } else { 0 }; // [N, C, H, W]
+        let (dx, parts) = map_zeroed_pieces(dx_len, n, g.pieces(c), |images, dx| {
             let mut db = vec![0.0; o];
             for (i, plane) in dy[images.start * big..images.end * big]
                 .chunks(oh * ow)

@@ -2,7 +2,7 @@
 
 use ndarray::{Array4, ArrayD};
 
-use crate::parallel::{for_each_piece, map_pieces, pieces_for};
+use crate::parallel::{for_each_piece, map_pieces, map_zeroed_pieces, pieces_for};
 use crate::tensor::Tensor;
 
 /// Output size and checks shared by both poolings.
@@ -70,11 +70,12 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     Tensor::from_op("max_pool2d", out, &[x], move |g, _| {
         let g = g.as_standard_layout();
         let g = g.as_slice().expect("standard");
-        let mut dx = vec![0.0f32; n * c * plane_in];
         // Each input plane gets gradient only from its own outputs: planes split between
         // threads with nothing shared.
-        for_each_piece(&mut dx, plane_in, |first, piece| {
-            for (p, plane) in (first..).zip(piece.chunks_mut(plane_in)) {
+        let planes = n * c;
+        let pieces = pieces_for(planes * plane_in);
+        let (dx, _) = map_zeroed_pieces(planes * plane_in, planes, pieces, |range, piece| {
+            for (p, plane) in range.zip(piece.chunks_mut(plane_in)) {
                 let outputs = p * plane_out..(p + 1) * plane_out;
                 for (&at, &g) in argmax[outputs.clone()].iter().zip(&g[outputs]) {
                     plane[at as usize] += g;
