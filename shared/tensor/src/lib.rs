@@ -7,6 +7,7 @@ mod graph;
 mod memory;
 pub mod ops;
 mod parallel;
+mod scratch;
 mod tensor;
 
 pub use broadcast::{broadcast_shapes, reduce_to_shape};

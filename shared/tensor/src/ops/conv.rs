@@ -29,6 +29,7 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::gemm::gemm_on;
 use crate::parallel::{map_zeroed_pieces, threads};
+use crate::scratch::with_scratch;
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
@@ -333,23 +334,24 @@ pub fn conv2d(
     // Each thread fills its own run of images of the output, in place.
     let (out, _) = map_zeroed_pieces(n * o * p, n, g.pieces(o), |images, out| {
         let columns = g.block_columns(images.len());
-        let (mut cols, mut y_buffer) = (vec![0.0; k * columns], vec![0.0; o * columns]);
-        for block in g.blocks(images.clone()) {
-            let width = block.len() * p;
-            let cols = &mut cols[..k * width];
-            im2col(x_flat, g, &sources, block.clone(), cols);
-            let slab = &mut out[(block.start - images.start) * o * p..][..o * width];
-            let bias = bias_values.as_deref();
-            if block.len() == 1 {
-                // One image per block (large images): its output [O, P] is already the
-                // layout the GEMM writes, so it writes there directly.
-                add_weighted_columns(w2.view(), cols, bias, slab);
-            } else {
-                let y = &mut y_buffer[..o * width]; // [O, B]
-                add_weighted_columns(w2.view(), cols, bias, y);
-                scatter_channels(y, o, p, slab);
+        with_scratch([k * columns, o * columns], |[cols, y_buffer]| {
+            for block in g.blocks(images.clone()) {
+                let width = block.len() * p;
+                let cols = &mut cols[..k * width];
+                im2col(x_flat, g, &sources, block.clone(), cols);
+                let slab = &mut out[(block.start - images.start) * o * p..][..o * width];
+                let bias = bias_values.as_deref();
+                if block.len() == 1 {
+                    // One image per block (large images): its output [O, P] is already the
+                    // layout the GEMM writes, so it writes there directly.
+                    add_weighted_columns(w2.view(), cols, bias, slab);
+                } else {
+                    let y = &mut y_buffer[..o * width]; // [O, B]
+                    add_weighted_columns(w2.view(), cols, bias, y);
+                    scatter_channels(y, o, p, slab);
+                }
             }
-        }
+        });
     });
     let out = to_nchw(out, [n, o, g.oh, g.ow]);
     let w_shape = wv.shape().to_vec();
@@ -369,40 +371,42 @@ pub fn conv2d(
                 db: vec![0.0; o],
             };
             let columns = g.block_columns(images.len());
-            let (mut cols, mut dy_buffer, mut dcols) = (
-                vec![0.0; k * columns],
-                vec![0.0; o * columns],
-                vec![0.0; if need_x { k * columns } else { 0 }],
-            );
-            for block in g.blocks(images.clone()) {
-                let width = block.len() * p;
-                let cols = &mut cols[..k * width];
-                // dY as [O, B]: one image's gradient already is; several are gathered.
-                let dy_block: &[f32] = if block.len() == 1 {
-                    &dy[block.start * o * p..][..o * p]
-                } else {
-                    gather_channels(dy, o, p, block.clone(), &mut dy_buffer[..o * width]);
-                    &dy_buffer[..o * width]
-                };
-                for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
-                    *db += sum(row);
+            let lengths = [
+                k * columns,
+                o * columns,
+                if need_x { k * columns } else { 0 },
+            ];
+            with_scratch(lengths, |[cols, dy_buffer, dcols]| {
+                for block in g.blocks(images.clone()) {
+                    let width = block.len() * p;
+                    let cols = &mut cols[..k * width];
+                    // dY as [O, B]: one image's gradient already is; several are gathered.
+                    let dy_block: &[f32] = if block.len() == 1 {
+                        &dy[block.start * o * p..][..o * p]
+                    } else {
+                        gather_channels(dy, o, p, block.clone(), &mut dy_buffer[..o * width]);
+                        &dy_buffer[..o * width]
+                    };
+                    for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
+                        *db += sum(row);
+                    }
+                    if need_w {
+                        im2col(x_flat, g, &sources, block.clone(), cols);
+                        // dW += dY·colsᵀ: the transpose is a view, not a copy.
+                        let cols_t = matrix(cols, k).reversed_axes();
+                        gemm_on(1, 1.0, matrix(dy_block, o), cols_t, 1.0, part.dw.view_mut());
+                    }
+                    if need_x {
+                        let dcols = &mut dcols[..k * width];
+                        let dy_block = matrix(dy_block, o);
+                        gemm_on(1, 1.0, w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
+                        let image = c * h * w;
+                        let slab =
+                            &mut dx[(block.start - images.start) * image..][..block.len() * image];
+                        col2im(dcols, g, &sources, block.len(), slab);
+                    }
                 }
-                if need_w {
-                    im2col(x_flat, g, &sources, block.clone(), cols);
-                    // dW += dY·colsᵀ: the transpose is a view, not a copy.
-                    let cols_t = matrix(cols, k).reversed_axes();
-                    gemm_on(1, 1.0, matrix(dy_block, o), cols_t, 1.0, part.dw.view_mut());
-                }
-                if need_x {
-                    let dcols = &mut dcols[..k * width];
-                    let dy_block = matrix(dy_block, o);
-                    gemm_on(1, 1.0, w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
-                    let image = c * h * w;
-                    let slab =
-                        &mut dx[(block.start - images.start) * image..][..block.len() * image];
-                    col2im(dcols, g, &sources, block.len(), slab);
-                }
-            }
+            });
             part
         });
         let total = combine(parts);
@@ -472,20 +476,21 @@ pub fn conv_transpose2d(
     // [N, O, OH, OW], each thread its own images
     let (out, _) = map_zeroed_pieces(n * big, n, g.pieces(c), |images, out| {
         let columns = g.block_columns(images.len());
-        let (mut x_block, mut cols) = (vec![0.0; c * columns], vec![0.0; k * columns]);
-        for block in g.blocks(images.clone()) {
-            let width = block.len() * p;
-            let (x_block, cols) = (&mut x_block[..c * width], &mut cols[..k * width]);
-            gather_channels(x_flat, c, p, block.clone(), x_block); // [C, B]
-            gemm_on(1, 1.0, w2.t(), matrix(x_block, c), 0.0, matrix_mut(cols, k)); // [K, B]
-            let slab = &mut out[(block.start - images.start) * big..][..block.len() * big];
-            col2im(cols, g, &sources, block.len(), slab);
-            if let Some(b) = &bias_values {
-                for (i, plane) in slab.chunks_mut(oh * ow).enumerate() {
-                    plane.iter_mut().for_each(|v| *v += b[i % o]);
+        with_scratch([c * columns, k * columns], |[x_block, cols]| {
+            for block in g.blocks(images.clone()) {
+                let width = block.len() * p;
+                let (x_block, cols) = (&mut x_block[..c * width], &mut cols[..k * width]);
+                gather_channels(x_flat, c, p, block.clone(), x_block); // [C, B]
+                gemm_on(1, 1.0, w2.t(), matrix(x_block, c), 0.0, matrix_mut(cols, k)); // [K, B]
+                let slab = &mut out[(block.start - images.start) * big..][..block.len() * big];
+                col2im(cols, g, &sources, block.len(), slab);
+                if let Some(b) = &bias_values {
+                    for (i, plane) in slab.chunks_mut(oh * ow).enumerate() {
+                        plane.iter_mut().for_each(|v| *v += b[i % o]);
+                    }
                 }
             }
-        }
+        });
     });
     let out = to_nchw(out, [n, o, oh, ow]);
     let w_shape = wv.shape().to_vec();
@@ -510,44 +515,44 @@ pub fn conv_transpose2d(
                 db,
             };
             let columns = g.block_columns(images.len());
-            let (mut dcols, mut x_block, mut dx_block) = (
-                vec![0.0; k * columns],
-                vec![0.0; c * columns],
-                vec![0.0; c * columns],
+            with_scratch(
+                [k * columns, c * columns, c * columns],
+                |[dcols, x_block, dx_block]| {
+                    for block in g.blocks(images.clone()) {
+                        let width = block.len() * p;
+                        let (dcols, x_block, dx_block) = (
+                            &mut dcols[..k * width],
+                            &mut x_block[..c * width],
+                            &mut dx_block[..c * width],
+                        );
+                        im2col(dy, g, &sources, block.clone(), dcols); // [K, B]
+                        if need_x {
+                            gemm_on(
+                                1,
+                                1.0,
+                                w2.view(),
+                                matrix(dcols, k),
+                                0.0,
+                                matrix_mut(dx_block, c),
+                            ); // [C, B]
+                            let slab = &mut dx[(block.start - images.start) * c * p..]
+                                [..block.len() * c * p];
+                            scatter_channels(dx_block, c, p, slab);
+                        }
+                        if need_w {
+                            gather_channels(x_flat, c, p, block.clone(), x_block);
+                            gemm_on(
+                                1,
+                                1.0,
+                                matrix(x_block, c),
+                                matrix(dcols, k).t(),
+                                1.0,
+                                part.dw.view_mut(),
+                            );
+                        }
+                    }
+                },
             );
-            for block in g.blocks(images.clone()) {
-                let width = block.len() * p;
-                let (dcols, x_block, dx_block) = (
-                    &mut dcols[..k * width],
-                    &mut x_block[..c * width],
-                    &mut dx_block[..c * width],
-                );
-                im2col(dy, g, &sources, block.clone(), dcols); // [K, B]
-                if need_x {
-                    gemm_on(
-                        1,
-                        1.0,
-                        w2.view(),
-                        matrix(dcols, k),
-                        0.0,
-                        matrix_mut(dx_block, c),
-                    ); // [C, B]
-                    let slab =
-                        &mut dx[(block.start - images.start) * c * p..][..block.len() * c * p];
-                    scatter_channels(dx_block, c, p, slab);
-                }
-                if need_w {
-                    gather_channels(x_flat, c, p, block.clone(), x_block);
-                    gemm_on(
-                        1,
-                        1.0,
-                        matrix(x_block, c),
-                        matrix(dcols, k).t(),
-                        1.0,
-                        part.dw.view_mut(),
-                    );
-                }
-            }
             part
         });
         let total = combine(parts);
