@@ -1,8 +1,10 @@
 //! Max and average pooling over `k × k` windows (no padding).
 
+use std::ops::Range;
+
 use ndarray::{Array4, ArrayD};
 
-use crate::parallel::{for_each_piece, map_pieces, map_zeroed_pieces, pieces_for};
+use crate::parallel::{for_each_piece, map_zeroed_pieces, pieces_for};
 use crate::tensor::Tensor;
 
 /// Output size and checks shared by both poolings.
@@ -35,36 +37,34 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let xv = xv.as_standard_layout(); // a view, no copy, if x is laid out row-major already
     let xs = xv.as_slice().expect("standard");
     let (plane_in, plane_out) = (h * w, oh * ow);
-    // For each output, where in its input plane the max is (backward sends the gradient
-    // there), and the max itself; a run of planes per thread.
-    let mut argmax = vec![0u32; n * c * plane_out];
-    let maxima = map_pieces(
-        &mut argmax,
-        n * c,
-        pieces_for(n * c * plane_in),
-        |planes, argmax| {
-            let mut maxima = Vec::with_capacity(argmax.len());
-            for (p, argmax) in planes.zip(argmax.chunks_mut(plane_out)) {
+    // For each output, the largest value in its window, and where in its input plane that
+    // value is (backward sends the gradient there). A run of planes per thread: each writes
+    // its maxima in place and returns its planes' argmax.
+    let planes = n * c;
+    let pieces = pieces_for(planes * plane_in);
+    let (maxima, argmax) =
+        map_zeroed_pieces(planes * plane_out, planes, pieces, |range, maxima| {
+            let mut argmax = Vec::with_capacity(maxima.len());
+            for (p, maxima) in range.clone().zip(maxima.chunks_mut(plane_out)) {
                 let plane = &xs[p * plane_in..][..plane_in];
-                for (oy, row) in argmax.chunks_mut(ow).enumerate() {
-                    for (ox, winner) in row.iter_mut().enumerate() {
+                for (oy, row) in maxima.chunks_mut(ow).enumerate() {
+                    for (ox, max) in row.iter_mut().enumerate() {
                         let corner = oy * stride * w + ox * stride; // the window's top left
-                                                                    // The same function either way; called with a literal 2, the common
+                                                                    // The same function either way: called with a literal 2, the common
                                                                     // window, the compiler unrolls its loops into four comparisons.
-                        let (at, max) = if k == 2 {
+                        let (at, value) = if k == 2 {
                             window_max(plane, corner, w, 2)
                         } else {
                             window_max(plane, corner, w, k)
                         };
-                        *winner = at as u32;
-                        maxima.push(max);
+                        argmax.push(at as u32);
+                        *max = value;
                     }
                 }
             }
-            maxima
-        },
-    );
-    let out = Array4::from_shape_vec((n, c, oh, ow), maxima.concat())
+            (range, argmax)
+        });
+    let out = Array4::from_shape_vec((n, c, oh, ow), maxima)
         .expect("sized")
         .into_dyn();
     Tensor::from_op("max_pool2d", out, &[x], move |g, _| {
@@ -76,8 +76,8 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
         let pieces = pieces_for(planes * plane_in);
         let (dx, _) = map_zeroed_pieces(planes * plane_in, planes, pieces, |range, piece| {
             for (p, plane) in range.zip(piece.chunks_mut(plane_in)) {
-                let outputs = p * plane_out..(p + 1) * plane_out;
-                for (&at, &g) in argmax[outputs.clone()].iter().zip(&g[outputs]) {
+                let g = &g[p * plane_out..][..plane_out];
+                for (&at, &g) in winners(&argmax, p, plane_out).iter().zip(g) {
                     plane[at as usize] += g;
                 }
             }
@@ -86,6 +86,15 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
             ArrayD::from_shape_vec(ndarray::IxDyn(&[n, c, h, w]), dx).expect("sized"),
         )]
     })
+}
+
+/// Plane `p`'s argmax, from the runs of planes the threads pooled.
+fn winners(argmax: &[(Range<usize>, Vec<u32>)], p: usize, plane_out: usize) -> &[u32] {
+    let (planes, winners) = argmax
+        .iter()
+        .find(|(planes, _)| planes.contains(&p))
+        .expect("every plane was pooled");
+    &winners[(p - planes.start) * plane_out..][..plane_out]
 }
 
 /// The largest value in the `k × k` window whose top left is `plane[corner]` (rows `w`
