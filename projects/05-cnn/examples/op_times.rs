@@ -117,20 +117,21 @@ fn main() -> anyhow::Result<()> {
         madds(32, 9, 676),
         &|x| tensor::conv2d(x, &w1, Some(&b1), 1, 0),
     );
-    op("relu", &[n, 32, 26, 26], None, &|x| x.relu());
+    // The model pools first and applies ReLU to the pooled maps (the same numbers).
     op("max_pool 2×2", &[n, 32, 26, 26], None, &|x| {
         tensor::max_pool2d(x, 2, 2)
     });
+    op("relu", &[n, 32, 13, 13], None, &|x| x.relu());
     op(
         "conv2 (32→64, 3×3)",
         &[n, 32, 13, 13],
         madds(64, 288, 121),
         &|x| tensor::conv2d(x, &w2, Some(&b2), 1, 0),
     );
-    op("relu", &[n, 64, 11, 11], None, &|x| x.relu());
     op("max_pool 2×2", &[n, 64, 11, 11], None, &|x| {
         tensor::max_pool2d(x, 2, 2)
     });
+    op("relu", &[n, 64, 5, 5], None, &|x| x.relu());
     op(
         "conv3 (64→64, 3×3)",
         &[n, 64, 5, 5],
