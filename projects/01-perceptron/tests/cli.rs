@@ -1,6 +1,6 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
-use run::cli_test::{run_binary, text};
+use run::cli_test::{assert_svg_figures, assert_usage_errors, run_binary, text};
 use std::path::Path;
 use std::process::Output;
 
@@ -26,17 +26,14 @@ fn a_default_run_reaches_full_test_accuracy_and_writes_metrics_and_figures() {
     assert_eq!(metrics["project"], "01-perceptron");
     assert_eq!(metrics["metrics"]["test_accuracy"], 1.0);
     assert!(metrics["metrics"]["updates"].as_u64().unwrap() > 0);
-    for figure in [
-        "boundary_setosa_versicolor.svg",
-        "boundary_versicolor_virginica.svg",
-        "mistakes_per_epoch.svg",
-    ] {
-        let svg = std::fs::read_to_string(dir.path().join(figure)).unwrap();
-        assert!(
-            svg.starts_with("<svg") || svg.starts_with("<?xml"),
-            "{figure}"
-        );
-    }
+    assert_svg_figures(
+        dir.path(),
+        &[
+            "boundary_setosa_versicolor.svg",
+            "boundary_versicolor_virginica.svg",
+            "mistakes_per_epoch.svg",
+        ],
+    );
 }
 
 #[test]
@@ -79,14 +76,14 @@ fn a_non_numeric_cell_names_the_line_and_column() {
 #[test]
 fn bad_flags_are_usage_errors_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["--lr", "-1"][..],
-        &["--features", "sepal_length"],
-        &["--epochs", "0"],
-        &["--test-fraction", "2"],
-    ] {
-        let output = run(args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-    }
-    assert!(!dir.path().join("metrics.json").exists());
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_01-perceptron"),
+        &[
+            &["--lr", "-1"][..],
+            &["--features", "sepal_length"],
+            &["--epochs", "0"],
+            &["--test-fraction", "2"],
+        ],
+        dir.path(),
+    );
 }

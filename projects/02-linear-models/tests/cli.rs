@@ -1,6 +1,6 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
-use run::cli_test::{metrics, run_binary, text};
+use run::cli_test::{assert_svg_figures, assert_usage_errors, metrics, run_binary, text};
 use std::path::Path;
 use std::process::Output;
 
@@ -39,21 +39,18 @@ fn a_short_run_of_all_three_writes_metrics_figures_and_the_result_line() {
     assert_eq!(json["params"], 11 + 31 + 7850);
     assert!(json["train_seconds"].as_f64().unwrap() > 0.0);
     assert!(json["examples_per_second"].as_f64().unwrap() > 0.0);
-    for figure in [
-        "regression_loss.svg",
-        "regression_weight_gap.svg",
-        "regression_scatter.svg",
-        "logistic_loss.svg",
-        "logistic_confusion.svg",
-        "softmax_loss.svg",
-        "softmax_confusion.svg",
-    ] {
-        let svg = std::fs::read_to_string(dir.path().join(figure)).unwrap();
-        assert!(
-            svg.starts_with("<svg") || svg.starts_with("<?xml"),
-            "{figure}"
-        );
-    }
+    assert_svg_figures(
+        dir.path(),
+        &[
+            "regression_loss.svg",
+            "regression_weight_gap.svg",
+            "regression_scatter.svg",
+            "logistic_loss.svg",
+            "logistic_confusion.svg",
+            "softmax_loss.svg",
+            "softmax_confusion.svg",
+        ],
+    );
     let png = std::fs::read(dir.path().join("softmax_templates.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
 }
@@ -143,18 +140,18 @@ fn a_learning_rate_that_diverges_stops_the_run_and_says_to_lower_it() {
 #[test]
 fn bad_flags_are_usage_errors_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["--lr", "-1"][..],
-        &["--lr", "NaN"],
-        &["--epochs", "0"],
-        &["--batch-size", "0"],
-        &["--steps", "0"],
-        &["--train-limit", "0"],
-        &["--test-fraction", "2"],
-        &["perceptron"],
-    ] {
-        let output = run(args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-    }
-    assert!(!dir.path().join("metrics.json").exists());
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_02-linear-models"),
+        &[
+            &["--lr", "-1"][..],
+            &["--lr", "NaN"],
+            &["--epochs", "0"],
+            &["--batch-size", "0"],
+            &["--steps", "0"],
+            &["--train-limit", "0"],
+            &["--test-fraction", "2"],
+            &["perceptron"],
+        ],
+        dir.path(),
+    );
 }

@@ -2,7 +2,7 @@
 //! Runs are short (`--epochs 1 --train-limit 2000`), so these check behaviour, not the
 //! 98% of a full run (see the chapter and `runs/03-mlp/metrics.json` for that).
 
-use run::cli_test::{metrics, run_binary, text};
+use run::cli_test::{assert_svg_figures, metrics, run_binary, text};
 use std::path::Path;
 use std::process::Output;
 
@@ -32,19 +32,16 @@ fn a_short_run_writes_metrics_figures_and_a_checkpoint_and_ends_with_the_result_
     assert_eq!(m["params"], 784 * 512 + 512 + 512 * 10 + 10);
     assert_eq!(m["epochs"], 1);
     assert!(m["examples_per_second"].as_f64().unwrap() > 0.0);
-    for figure in [
-        "loss.svg",
-        "accuracy.svg",
-        "confusion.svg",
-        "mistakes.svg",
-        "xor_boundary.svg",
-    ] {
-        let svg = std::fs::read_to_string(dir.path().join(figure)).unwrap();
-        assert!(
-            svg.starts_with("<svg") || svg.starts_with("<?xml"),
-            "{figure}"
-        );
-    }
+    assert_svg_figures(
+        dir.path(),
+        &[
+            "loss.svg",
+            "accuracy.svg",
+            "confusion.svg",
+            "mistakes.svg",
+            "xor_boundary.svg",
+        ],
+    );
     let png = std::fs::read(dir.path().join("weights.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG"));
     let model = mlp::checkpoint::load(&dir.path().join("model.safetensors")).unwrap();

@@ -1,6 +1,6 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
-use run::cli_test::{run_binary, text};
+use run::cli_test::{assert_svg_figures, assert_usage_errors, run_binary, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -49,13 +49,7 @@ fn a_short_run_writes_metrics_figures_and_the_graph_and_ends_with_the_result_lin
         metrics["metrics"].get("tensor_speedup").is_none(),
         "--no-bench"
     );
-    for figure in ["moons_boundary.svg", "moons_loss.svg"] {
-        let svg = std::fs::read_to_string(dir.path().join(figure)).unwrap();
-        assert!(
-            svg.starts_with("<svg") || svg.starts_with("<?xml"),
-            "{figure}"
-        );
-    }
+    assert_svg_figures(dir.path(), &["moons_boundary.svg", "moons_loss.svg"]);
     assert!(
         dir.path().join("mnist_mlp.safetensors").is_file(),
         "the checkpoint"
@@ -134,21 +128,21 @@ fn a_damaged_mnist_file_is_an_error_not_a_panic() {
 #[test]
 fn bad_flags_are_usage_errors_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["--lr", "-1"][..],
-        &["--scalar-lr", "0"],
-        &["--steps", "0"],
-        &["--epochs", "0"],
-        &["--points", "3"],
-        &["--noise", "2"],
-        &["--batch-size", "0"],
-        &["--hidden", "many"],
-        &["--no-such-flag"],
-    ] {
-        let output = run(args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-    }
-    assert!(!dir.path().join("metrics.json").exists());
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_04-autograd"),
+        &[
+            &["--lr", "-1"][..],
+            &["--scalar-lr", "0"],
+            &["--steps", "0"],
+            &["--epochs", "0"],
+            &["--points", "3"],
+            &["--noise", "2"],
+            &["--batch-size", "0"],
+            &["--hidden", "many"],
+            &["--no-such-flag"],
+        ],
+        dir.path(),
+    );
 }
 
 #[test]

@@ -39,3 +39,37 @@ pub fn metrics(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Checks that each of `figures` exists in `dir` and is an SVG document.
+///
+/// # Panics
+/// If one is missing or is not SVG; the message names it.
+pub fn assert_svg_figures(dir: &Path, figures: &[&str]) {
+    for figure in figures {
+        let path = dir.join(figure);
+        let svg =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            svg.starts_with("<svg") || svg.starts_with("<?xml"),
+            "{} is not an SVG document",
+            path.display()
+        );
+    }
+}
+
+/// Runs `binary` with each of `cases` (as [`run_binary`] does, into `out`) and checks that
+/// each is refused as a usage error: exit status 2, with no `metrics.json` written.
+///
+/// # Panics
+/// If a case is accepted, fails otherwise, or leaves metrics behind.
+pub fn assert_usage_errors(binary: &str, cases: &[&[&str]], out: &Path) {
+    for args in cases {
+        let output = run_binary(binary, args, out);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+    }
+    assert!(
+        !out.join("metrics.json").exists(),
+        "a refused run wrote {}",
+        out.join("metrics.json").display()
+    );
+}
