@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::line::{
-    draw_legend, legend_width, linear_ticks, padded, tick_label, Axis, LegendKey, LABEL_SIZE,
-    TICK_SIZE, TITLE_SIZE,
+    draw_legend, legend_width, linear_ticks, padded, point_chart, tick_label, titled_canvas,
+    LegendKey, LABEL_SIZE, TICK_SIZE,
 };
 use crate::{colour, draw_error, empty, invalid, mismatch, write_atomically, PlotError, FONT};
 
@@ -119,21 +119,9 @@ pub fn decision_boundary(
     let mut svg = String::new();
     {
         let fail = draw_error(path);
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let body = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&BLACK))
-            .map_err(|e| fail(&e))?;
-        let (plot_area, legend_area) = body.split_horizontally(WIDTH - legend_width);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(
-                Axis::new(x_range.clone(), x_ticks),
-                Axis::new(y_range.clone(), y_ticks),
-            )
-            .map_err(|e| fail(&e))?;
+        let [root, plot_area, legend_area] =
+            titled_canvas(&mut svg, (WIDTH, HEIGHT), title, legend_width, &fail)?;
+        let mut chart = point_chart(&plot_area, [&x_range, &y_range], [x_ticks, y_ticks], &fail)?;
 
         // Shade first, so grid, line and points are drawn on top of it.
         let pixels = chart.plotting_area().strip_coord_spec();

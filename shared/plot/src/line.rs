@@ -5,6 +5,7 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::{colour, draw_error, empty, invalid, text_width, write_atomically, PlotError, FONT};
@@ -134,12 +135,8 @@ pub fn line_chart(
     let mut svg = String::new();
     {
         let fail = draw_error(path);
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let body = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&BLACK))
-            .map_err(|e| fail(&e))?;
-        let (plot_area, legend_area) = body.split_horizontally(WIDTH - legend_width);
+        let [root, plot_area, legend_area] =
+            titled_canvas(&mut svg, (WIDTH, HEIGHT), title, legend_width, &fail)?;
 
         let mut chart = ChartBuilder::on(&plot_area)
             .margin_top(8)
@@ -225,6 +222,44 @@ impl Ranged for Axis {
     fn range(&self) -> Range<f64> {
         self.linear.range()
     }
+}
+
+/// A white `size` canvas drawing into `svg`, with `title` across the top: the whole canvas
+/// (for pixel positions, and to `present` it), and under the title the plot (left) and a
+/// column `legend_width` wide for the legend (right).
+pub(crate) fn titled_canvas<'a>(
+    svg: &'a mut String,
+    (width, height): (u32, u32),
+    title: &str,
+    legend_width: u32,
+    fail: &impl Fn(&dyn std::fmt::Display) -> PlotError,
+) -> Result<[DrawingArea<SVGBackend<'a>, Shift>; 3], PlotError> {
+    let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    let body = root
+        .titled(title, (FONT, TITLE_SIZE).into_font().color(&BLACK))
+        .map_err(|e| fail(&e))?;
+    let (plot, legend) = body.split_horizontally(width - legend_width);
+    Ok([root, plot, legend])
+}
+
+/// The chart of a scatter or boundary plot on `area`: x and y axes over these ranges,
+/// with these ticks, and room for tick labels and axis names.
+pub(crate) fn point_chart<'a>(
+    area: &DrawingArea<SVGBackend<'a>, Shift>,
+    [x_range, y_range]: [&Range<f64>; 2],
+    [x_ticks, y_ticks]: [Vec<f64>; 2],
+    fail: &impl Fn(&dyn std::fmt::Display) -> PlotError,
+) -> Result<ChartContext<'a, SVGBackend<'a>, Cartesian2d<Axis, Axis>>, PlotError> {
+    ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(
+            Axis::new(x_range.clone(), x_ticks),
+            Axis::new(y_range.clone(), y_ticks),
+        )
+        .map_err(|e| fail(&e))
 }
 
 /// What a legend entry shows before its name.

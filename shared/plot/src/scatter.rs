@@ -5,8 +5,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use crate::line::{
-    draw_legend, legend_width, linear_ticks, padded, tick_label, Axis, LegendKey, Series,
-    LABEL_SIZE, TICK_SIZE, TITLE_SIZE,
+    draw_legend, legend_width, linear_ticks, padded, point_chart, tick_label, titled_canvas,
+    LegendKey, Series, LABEL_SIZE, TICK_SIZE,
 };
 use crate::{draw_error, empty, invalid, write_atomically, PlotError, FONT};
 
@@ -93,21 +93,9 @@ pub fn scatter(
     let mut svg = String::new();
     {
         let fail = draw_error(path);
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let body = root
-            .titled(title, (FONT, TITLE_SIZE).into_font().color(&BLACK))
-            .map_err(|e| fail(&e))?;
-        let (plot_area, legend_area) = body.split_horizontally(WIDTH - legend_width);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(
-                Axis::new(x_range.clone(), x_ticks),
-                Axis::new(y_range.clone(), y_ticks),
-            )
-            .map_err(|e| fail(&e))?;
+        let [root, plot_area, legend_area] =
+            titled_canvas(&mut svg, (WIDTH, HEIGHT), title, legend_width, &fail)?;
+        let mut chart = point_chart(&plot_area, [&x_range, &y_range], [x_ticks, y_ticks], &fail)?;
         chart
             .configure_mesh()
             .x_desc(x_label)
