@@ -6,7 +6,7 @@
 //! gradient, and the input's gradient is their sum: sum over the axes that were added in
 //! front, and over the axes that were 1 (keeping them, so the shape comes out unchanged).
 
-use ndarray::{ArrayD, Axis};
+use ndarray::{ArrayD, Axis, CowArray, IxDyn};
 
 /// The shape two operands broadcast to.
 ///
@@ -35,23 +35,29 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Vec<usize> {
 
 // ANCHOR: reduce_to_shape
 /// Undoes a broadcast in the backward pass: sums `grad` (of the broadcast shape) down to
-/// `shape`, the shape of the operand before broadcasting.
-pub fn reduce_to_shape(grad: ArrayD<f32>, shape: &[usize]) -> ArrayD<f32> {
+/// `shape`, the shape of the operand before broadcasting. Each element of the result is the
+/// sum of `grad` over the axes that broadcasting added in front or repeated from size 1,
+/// at that element's position along the others. Nothing is allocated but the result (and
+/// a gradient that needs no reducing is returned as it is, not copied).
+pub fn reduce_to_shape<'a>(
+    grad: impl Into<CowArray<'a, f32, IxDyn>>,
+    shape: &[usize],
+) -> ArrayD<f32> {
+    let grad = grad.into();
     if grad.shape() == shape {
-        return grad;
+        return grad.into_owned();
     }
-    let mut g = grad;
-    // Axes added in front: sum them away.
-    while g.ndim() > shape.len() {
-        g = g.sum_axis(Axis(0));
-    }
-    // Axes that were 1 and got repeated: sum, keeping the axis.
-    for (axis, &size) in shape.iter().enumerate() {
-        if size == 1 && g.shape()[axis] != 1 {
-            g = g.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+    let added = grad.ndim() - shape.len(); // axes put in front by broadcasting
+    ArrayD::from_shape_fn(IxDyn(shape), |position| {
+        let mut part = grad.view();
+        // From the last axis down, so that removing one leaves the lower numbers valid.
+        for axis in (0..shape.len()).rev() {
+            if shape[axis] == grad.shape()[added + axis] {
+                part = part.index_axis_move(Axis(added + axis), position[axis]);
+            } // else: size 1, repeated by the broadcast: left in `part`, to be summed
         }
-    }
-    g
+        part.sum()
+    })
 }
 // ANCHOR_END: reduce_to_shape
 
@@ -79,5 +85,15 @@ mod tests {
         let r = reduce_to_shape(g, &[5, 1]);
         assert_eq!(r.shape(), &[5, 1]);
         assert!(r.iter().all(|&x| x == 12.0));
+        // From a view, summing an added axis and a repeated one, by the definition.
+        let g = ndarray::Array::from_shape_fn((2, 3, 4), |(i, j, k)| (i * 12 + j * 4 + k) as f32)
+            .into_dyn();
+        let r = reduce_to_shape(g.view(), &[1, 4]);
+        for k in 0..4 {
+            let want: f32 = (0..2)
+                .flat_map(|i| (0..3).map(move |j| (i * 12 + j * 4 + k) as f32))
+                .sum();
+            assert_eq!(r[[0, k]], want);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Element-by-element ops: `+ - * /` with broadcasting, and the functions applied to each
 //! element (`exp`, `tanh`, `relu`, ...). Each forward sits beside its gradient.
 
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, CowArray, IxDyn, Zip};
 
 use crate::broadcast::{broadcast_shapes, reduce_to_shape};
 use crate::parallel::collect_pieces;
@@ -38,8 +38,13 @@ pub(crate) fn zip_map(a: &Data, b: &Data, f: impl Fn(f32, f32) -> f32 + Sync) ->
     Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y))
 }
 
-/// The gradient for one operand of a broadcast op, only if that operand needs one.
-fn grad_for(need: bool, shape: &[usize], g: impl FnOnce() -> ArrayD<f32>) -> Option<ArrayD<f32>> {
+/// The gradient for one operand of a broadcast op, only if that operand needs one: `g()`
+/// summed down to the operand's shape (see [`reduce_to_shape`]).
+fn grad_for<'a, G: Into<CowArray<'a, f32, IxDyn>>>(
+    need: bool,
+    shape: &[usize],
+    g: impl FnOnce() -> G,
+) -> Option<ArrayD<f32>> {
     need.then(|| reduce_to_shape(g(), shape))
 }
 
@@ -54,8 +59,8 @@ impl Tensor {
         let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
         Tensor::from_op("add", out, &[self, other], move |g, need| {
             vec![
-                grad_for(need[0], &sa, || g.clone()),
-                grad_for(need[1], &sb, || g.clone()),
+                grad_for(need[0], &sa, || g.view()),
+                grad_for(need[1], &sb, || g.view()),
             ]
         })
     }
@@ -69,7 +74,7 @@ impl Tensor {
         let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
         Tensor::from_op("sub", out, &[self, other], move |g, need| {
             vec![
-                grad_for(need[0], &sa, || g.clone()),
+                grad_for(need[0], &sa, || g.view()),
                 grad_for(need[1], &sb, || -g),
             ]
         })

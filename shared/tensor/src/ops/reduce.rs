@@ -50,38 +50,54 @@ impl Tensor {
     /// If an axis is out of range.
     #[track_caller]
     pub fn sum_axes(&self, axes: &[usize], keepdim: bool) -> Tensor {
+        self.scaled_sum("sum", axes, keepdim, 1.0)
+    }
+
+    /// `scale` times the sum over `axes`: the sum (scale 1) or the mean (1 / count) in one
+    /// op, with one output.
+    #[track_caller]
+    fn scaled_sum(&self, name: &'static str, axes: &[usize], keepdim: bool, scale: f32) -> Tensor {
         let x = self.value();
         let in_shape = x.shape().to_vec();
-        let axes = check_axes(axes, &in_shape, "sum_axes");
-        // Reduce the highest axis first so the lower axis numbers stay valid.
-        let mut out = match axes.split_last() {
-            // Every axis: one pass, no intermediate arrays (a loss is usually a full sum).
-            Some(_) if axes.len() == in_shape.len() => ndarray::arr0(x.sum()).into_dyn(),
-            Some((&last, rest)) => {
-                // The first sum reads the shared storage directly: no copy of the input.
-                let mut out = x.sum_axis(Axis(last));
-                for &a in rest.iter().rev() {
-                    out = out.sum_axis(Axis(a));
-                }
-                out
-            }
-            None => x.to_owned(),
-        };
+        let axes = check_axes(axes, &in_shape, name);
         let kept = keepdim_shape(&in_shape, &axes);
-        if keepdim {
-            out = out.into_shape_with_order(IxDyn(&kept)).expect("same size");
-        }
-        Tensor::from_op("sum", out, &[self], move |g, _| {
+        let out = if axes.len() == in_shape.len() {
+            // Every axis: one pass (a loss is usually a full sum).
+            ndarray::arr0(x.sum() * scale).into_dyn()
+        } else {
+            // Each output element sums the input over the reduced axes, at its position along
+            // the others: one pass, and nothing allocated but the output.
+            ArrayD::from_shape_fn(IxDyn(&kept), |position| {
+                let mut part = x.view();
+                for axis in (0..in_shape.len()).rev().filter(|a| !axes.contains(a)) {
+                    part = part.index_axis_move(Axis(axis), position[axis]);
+                }
+                part.sum() * scale
+            })
+        };
+        let out_shape: Vec<usize> = if keepdim {
+            kept.clone()
+        } else {
+            (0..in_shape.len())
+                .filter(|a| !axes.contains(a))
+                .map(|a| in_shape[a])
+                .collect()
+        };
+        let out = out
+            .into_shape_with_order(IxDyn(&out_shape))
+            .expect("same size");
+        Tensor::from_op(name, out, &[self], move |g, _| {
             if let Some(&only) = g.iter().next().filter(|_| g.len() == 1) {
-                return vec![Some(ArrayD::from_elem(IxDyn(&in_shape), only))]; // a full sum
+                let grad = ArrayD::from_elem(IxDyn(&in_shape), only * scale); // a full sum
+                return vec![Some(grad)];
             }
             let g = g
                 .view()
                 .into_shape_with_order(IxDyn(&kept))
                 .expect("same size");
-            let mut grad = ArrayD::zeros(IxDyn(&in_shape));
-            grad.assign(&g); // broadcasts along the kept size-1 axes
-            vec![Some(grad)]
+            // Repeated along the reduced axes (and scaled), written once.
+            let g = g.broadcast(IxDyn(&in_shape)).expect("kept axes");
+            vec![Some(g.mapv(|v| v * scale))]
         })
     }
     // ANCHOR_END: sum_axes
@@ -92,7 +108,7 @@ impl Tensor {
         let shape = self.shape();
         let axes = check_axes(axes, &shape, "mean_axes");
         let count: usize = axes.iter().map(|&a| shape[a]).product();
-        self.sum_axes(&axes, keepdim).scale(1.0 / count as f32)
+        self.scaled_sum("mean", &axes, keepdim, 1.0 / count as f32)
     }
 
     /// The largest element along `axis`. Backward sends the gradient to that element only
