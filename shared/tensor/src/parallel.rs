@@ -1,4 +1,6 @@
-//! How many threads the ops use, and the one helper that splits work between them.
+//! How many threads the ops use, and how they split work between them: `map_pieces` and
+//! the helpers built on it, which also make the output (written once, or zeroed by the
+//! thread that fills it).
 //!
 //! Work is split into as many contiguous pieces as there are threads, always at the same
 //! places for the same sizes and thread count, and no piece's result depends on another's:
@@ -10,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// 0 means "not decided yet": read `SMALLNETS_THREADS`, else use every core.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// Below this many output elements an op runs on one thread: starting a thread costs
-/// about as much as 20,000 additions.
+/// Below this many output elements an op runs on one thread: handing a piece to another
+/// thread and waiting for it costs about as much as 20,000 additions.
 pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
 
 /// The number of threads ops use: set by [`set_threads`], else the environment variable
@@ -155,7 +157,8 @@ pub(crate) fn map_pieces<T: Send, R: Send>(
 ) -> Vec<R> {
     let per = items.div_ceil(pieces.clamp(1, items.max(1))).max(1);
     let unit = out.len().checked_div(items).unwrap_or(0); // elements per item
-                                                          // Cut `out` up front, in order, so piece i always goes with range i.
+
+    // Cut `out` up front, in order, so piece i always goes with range i.
     let mut jobs = Vec::new();
     let mut rest = out;
     for start in (0..items).step_by(per) {

@@ -28,8 +28,9 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.fetch_add(new_size, Ordering::Relaxed); // counted in full: an upper bound
-                                                          // SAFETY: as for `alloc`; `ptr` and `layout` come from this allocator.
+        // Counted in full, not as the growth: an upper bound.
+        ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
+        // SAFETY: as for `alloc`; `ptr` and `layout` come from this allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 

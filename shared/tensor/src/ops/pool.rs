@@ -49,9 +49,10 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
                 let plane = &xs[p * plane_in..][..plane_in];
                 for (oy, row) in maxima.chunks_mut(ow).enumerate() {
                     for (ox, max) in row.iter_mut().enumerate() {
-                        let corner = oy * stride * w + ox * stride; // the window's top left
-                                                                    // The same function either way: called with a literal 2, the common
-                                                                    // window, the compiler unrolls its loops into four comparisons.
+                        let corner = oy * stride * w + ox * stride; // window's top left
+
+                        // The same function either way: called with a literal 2, the common
+                        // window, the compiler unrolls its loops into four comparisons.
                         let (at, value) = if k == 2 {
                             window_max(plane, corner, w, 2)
                         } else {
