@@ -73,3 +73,19 @@ pub fn assert_usage_errors(binary: &str, cases: &[&[&str]], out: &Path) {
         out.join("metrics.json").display()
     );
 }
+
+/// Checks that a run failed as a user should see it fail: exit status 1 (an error the run
+/// explains, not a usage error or a crash) and no panic message. Returns everything it
+/// printed, for the caller to check that the message names the file or flag at fault.
+///
+/// # Panics
+/// If the run succeeded, exited otherwise, or panicked.
+pub fn assert_clean_failure(output: &Output) -> String {
+    let all = text(output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        !all.contains("panicked"),
+        "a panic instead of an error:\n{all}"
+    );
+    all
+}
