@@ -294,25 +294,15 @@ impl Cnn {
     /// If the file cannot be read, is not safetensors, or was not written by this program;
     /// the message names the file.
     pub fn load(path: &Path) -> Result<Cnn, CheckpointError> {
-        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
-            path: path.to_path_buf(),
-            action: "read",
-            source,
-        })?;
         let format = |reason: String| CheckpointError::Format {
             path: path.to_path_buf(),
             reason,
         };
-        let file =
-            safetensors::SafeTensors::deserialize(&bytes).map_err(|e| format(e.to_string()))?;
-        let config = file
-            .tensor("config")
-            .map_err(|_| format("it has no `config` tensor, so no 05-cnn model saved it".into()))?;
-        let values: Vec<f32> = config
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let Some(values) = nn::checkpoint::read_tensor(path, "config")? else {
+            return Err(format(
+                "it has no `config` tensor, so no 05-cnn model saved it".into(),
+            ));
+        };
         let sizes_ok = |v: &[f32]| v.iter().all(|x| (1.0..=100_000.0).contains(x));
         let (arch, ok) = match values.as_slice() {
             [a, rest @ ..] if rest.len() == 4 && sizes_ok(rest) => (Arch::from_code(*a), true),

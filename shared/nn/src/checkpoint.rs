@@ -99,10 +99,8 @@ pub fn save(
             TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape and byte count agree");
         (name.clone(), view)
     });
-    let bytes = safetensors::serialize(views, None).map_err(|e| CheckpointError::Format {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let bytes =
+        safetensors::serialize(views, None).map_err(|e| format_error(path, e.to_string()))?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -116,6 +114,52 @@ pub fn save(
 }
 // ANCHOR_END: save
 
+/// One tensor of a checkpoint as `f32` values, or `None` if the file has no tensor of that
+/// name: for a program that stores its own settings beside the parameters (05-cnn stores
+/// which network it saved).
+///
+/// # Errors
+/// If the file cannot be read or parsed, or the tensor is not stored as `f32`.
+pub fn read_tensor(path: &Path, name: &str) -> Result<Option<Vec<f32>>, CheckpointError> {
+    let bytes = read_bytes(path)?;
+    let file = SafeTensors::deserialize(&bytes).map_err(|e| format_error(path, e.to_string()))?;
+    let Ok(view) = file.tensor(name) else {
+        return Ok(None);
+    };
+    if view.dtype() != Dtype::F32 {
+        let reason = format!(
+            "tensor `{name}` is stored as {:?}, expected F32",
+            view.dtype()
+        );
+        return Err(format_error(path, reason));
+    }
+    Ok(Some(f32_values(&view)))
+}
+
+/// The whole file, or an error naming it.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, CheckpointError> {
+    std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    })
+}
+
+fn format_error(path: &Path, reason: String) -> CheckpointError {
+    CheckpointError::Format {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// A tensor's bytes as little-endian `f32`s, as safetensors stores them.
+fn f32_values(view: &TensorView<'_>) -> Vec<f32> {
+    view.data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 /// Reads a checkpoint written by [`save`] into `model` (and `optimizer`, if given). Nothing
 /// is changed unless every tensor is present with the right shape.
 ///
@@ -127,15 +171,8 @@ pub fn load(
     model: &dyn Module,
     optimizer: Option<&mut dyn Optimizer>,
 ) -> Result<(), CheckpointError> {
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        action: "read",
-        source,
-    })?;
-    let format = |reason: String| CheckpointError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let bytes = read_bytes(path)?;
+    let format = |reason: String| format_error(path, reason);
     let file = SafeTensors::deserialize(&bytes).map_err(|e| format(e.to_string()))?;
     let mut in_file: HashMap<String, TensorView<'_>> = file.tensors().into_iter().collect();
 
@@ -164,12 +201,7 @@ pub fn load(
                     view.dtype()
                 )));
             }
-            let values = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            ArrayD::from_shape_vec(IxDyn(want), values)
+            ArrayD::from_shape_vec(IxDyn(want), f32_values(&view))
                 .map_err(|e| format(format!("tensor `{name}`: {e}")))
         };
     let mut model_values = Vec::new();
