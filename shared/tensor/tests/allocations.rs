@@ -50,6 +50,18 @@ fn allocated_by<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (result, ALLOCATED.load(Ordering::SeqCst) - before)
 }
 
+/// The fewest bytes any of five calls of `f` asked for, and its last result. What an op
+/// allocates is the same every call; a worker thread's first-use allocations (its job
+/// queue, say), counted if they happen during a call, are not, and once seen do not recur.
+fn fewest_allocated_by<R>(f: impl Fn() -> R) -> (R, usize) {
+    let (mut result, mut fewest) = allocated_by(&f);
+    for _ in 0..4 {
+        let (again, bytes) = allocated_by(&f);
+        (result, fewest) = (again, fewest.min(bytes));
+    }
+    (result, fewest)
+}
+
 /// Bookkeeping every op may allocate besides its output: the graph node, its list of
 /// inputs, the backward closure, shapes. Far below any output measured here.
 const SLACK: usize = 4096;
@@ -93,8 +105,7 @@ fn elementwise_ops_and_reductions_allocate_only_their_outputs() {
         ("sum of everything", 4, Box::new(|| x.sum())),
     ];
     for (name, output, op) in &ops {
-        op(); // once first: the worker threads start, and keep their stacks
-        let (out, bytes) = allocated_by(op);
+        let (out, bytes) = fewest_allocated_by(op);
         assert_eq!(4 * out.len(), *output, "{name}: output size");
         assert!(
             bytes <= output + SLACK,
@@ -105,14 +116,14 @@ fn elementwise_ops_and_reductions_allocate_only_their_outputs() {
     // Backward of a broadcast add: the bias's gradient is summed straight from the incoming
     // gradient into a [64] array; x's is that incoming gradient, passed on.
     let g = ArrayD::from_elem(IxDyn(&shape), 1.0f32);
-    let (reduced, bytes) = allocated_by(|| tensor::reduce_to_shape(g.view(), &[64]));
+    let (reduced, bytes) = fewest_allocated_by(|| tensor::reduce_to_shape(g.view(), &[64]));
     assert_eq!(reduced.shape(), &[64]);
     assert!(reduced.iter().all(|&v| v == (64 * 32) as f32));
     assert!(
         bytes <= 4 * 64 + SLACK,
         "reduce_to_shape: {bytes} bytes for 256"
     );
-    let (_, bytes) = allocated_by(|| tensor::reduce_to_shape(g.clone(), &shape));
+    let (_, bytes) = fewest_allocated_by(|| tensor::reduce_to_shape(g.clone(), &shape));
     assert!(
         bytes <= full + SLACK,
         "an unreduced gradient is moved, not copied again"
