@@ -15,8 +15,9 @@
 //!
 //! Where the time goes, and what keeps it down (measured: see the README):
 //! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
-//! - im2col and col2im: a table, computed once per call, says which pixel each (tap,
-//!   position) reads, so both are one lookup per entry with no edge cases in the loop.
+//! - im2col and col2im: with stride 1 and rows of 8 or more, a row of a patch is a run of
+//!   an input row, so each is one copy (or one vectorised add). Otherwise a table, computed
+//!   once per call, says which pixel each (tap, position) reads: one lookup per entry.
 //! - Copies: blocks of several images are padded with zero columns to a multiple of 16, so
 //!   that the GEMM reads `cols` where it is instead of first copying it into a layout of its
 //!   own. An image with P ≥ ~1,000 positions is a block on its own, and then its output
@@ -121,6 +122,33 @@ impl Geometry {
     }
 }
 
+/// With stride 1, each row of a patch matrix is made of runs of input rows, and im2col and
+/// col2im go an output row at a time, one copy (or one vectorised add) per row.
+impl Geometry {
+    /// True if im2col and col2im go row by row, rather than through [`Self::sources`]: with
+    /// stride 1 and output rows of at least 8. (For shorter rows, starting each copy costs
+    /// more than the table's lookups: 05-cnn's last layer has rows of 3.)
+    fn copies_rows(&self) -> bool {
+        self.stride == 1 && self.ow >= 8
+    }
+
+    /// The input row that kernel row `ky` reads at output row `oy`, `oy·stride + ky - pad`,
+    /// or `None` where that is in the zero padding.
+    fn input_row(&self, oy: usize, ky: usize) -> Option<usize> {
+        (oy * self.stride + ky)
+            .checked_sub(self.pad)
+            .filter(|&iy| iy < self.h)
+    }
+
+    /// With stride 1: the output columns `ox` at which kernel column `kx` reads inside the
+    /// image (input column `ox + kx - pad` in `0..W`), one run; the others read padding.
+    fn inside_columns(&self, kx: usize) -> Range<usize> {
+        let first = self.pad.saturating_sub(kx).min(self.ow);
+        let end = (self.w + self.pad).saturating_sub(kx).clamp(first, self.ow);
+        first..end
+    }
+}
+
 impl Geometry {
     /// How many images go in one block.
     fn images_per_block(&self) -> usize {
@@ -180,8 +208,26 @@ fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &
     for (row_index, row) in cols.chunks_mut(width).enumerate().take(g.k()) {
         let (c, tap) = (row_index / taps, row_index % taps); // row (c, ky, kx)
         let tap_sources = &sources[tap * p..][..p];
+        let (ky, kx) = (tap / g.kw, tap % g.kw);
         for (n, out) in images.clone().zip(row.chunks_mut(p)) {
             let plane = &x[(n * g.c + c) * plane_size..][..plane_size];
+            if g.copies_rows() {
+                // Output row oy reads input row oy + ky - pad (or the padding), and in it a
+                // contiguous run of pixels: one copy per row.
+                let inside = g.inside_columns(kx);
+                for (oy, out_row) in out.chunks_exact_mut(g.ow).enumerate() {
+                    let Some(iy) = g.input_row(oy, ky) else {
+                        out_row.fill(0.0); // the kernel row is over the padding
+                        continue;
+                    };
+                    out_row[..inside.start].fill(0.0); // left and right padding
+                    out_row[inside.end..].fill(0.0);
+                    let first = iy * g.w + inside.start + kx - g.pad; // a pixel index
+                    let to = &mut out_row[inside.clone()];
+                    to.copy_from_slice(&plane[first..][..to.len()]);
+                }
+                continue;
+            }
             for (entry, &source) in out.iter_mut().zip(tap_sources) {
                 *entry = plane.get(source as usize).copied().unwrap_or(0.0);
             }
@@ -199,8 +245,21 @@ fn col2im(cols: &[f32], g: Geometry, sources: &[u32], images: usize, out: &mut [
     for (row_index, row) in cols.chunks(width).enumerate().take(g.k()) {
         let (c, tap) = (row_index / taps, row_index % taps);
         let tap_sources = &sources[tap * p..][..p];
+        let (ky, kx) = (tap / g.kw, tap % g.kw);
         for (image, from) in out.chunks_mut(g.c * plane_size).zip(row.chunks(p)) {
             let plane = &mut image[c * plane_size..][..plane_size];
+            if g.copies_rows() {
+                let inside = g.inside_columns(kx);
+                for (oy, from_row) in from.chunks_exact(g.ow).enumerate() {
+                    if let Some(iy) = g.input_row(oy, ky) {
+                        let first = iy * g.w + inside.start + kx - g.pad;
+                        let run = &mut plane[first..][..inside.len()];
+                        let from = &from_row[inside.clone()];
+                        run.iter_mut().zip(from).for_each(|(pixel, &v)| *pixel += v);
+                    }
+                }
+                continue;
+            }
             for (&v, &source) in from.iter().zip(tap_sources) {
                 if let Some(pixel) = plane.get_mut(source as usize) {
                     *pixel += v;
@@ -712,6 +771,7 @@ mod tests {
     fn strides_padding_and_non_square_kernels_read_the_right_pixels() {
         check([3, 2, 9, 8], [4, 2, 3, 2], 2, 1);
         check([2, 3, 5, 5], [2, 3, 5, 5], 1, 2); // padding wider than the image's margin
+        check([2, 2, 9, 9], [3, 2, 5, 5], 1, 3); // the same, with rows copied (11 wide)
         check([2, 2, 3, 4], [3, 2, 1, 1], 3, 0); // a 1x1 kernel skipping pixels
     }
 }
