@@ -111,26 +111,21 @@ fn main() -> anyhow::Result<()> {
     );
     let madds = |o: usize, k: usize, p: usize| Some(2.0 * (n * o * k * p) as f64);
 
+    // The model convolves and pools in one op, then applies ReLU to the pooled maps (the
+    // same numbers as conv, ReLU, pool).
     op(
-        "conv1 (1→32, 3×3)",
+        "conv1 (1→32, 3×3) + max_pool 2×2",
         &[n, 1, 28, 28],
         madds(32, 9, 676),
-        &|x| tensor::conv2d(x, &w1, Some(&b1), 1, 0),
+        &|x| tensor::conv2d_max_pool2d(x, &w1, Some(&b1), 1, 0, 2),
     );
-    // The model pools first and applies ReLU to the pooled maps (the same numbers).
-    op("max_pool 2×2", &[n, 32, 26, 26], None, &|x| {
-        tensor::max_pool2d(x, 2, 2)
-    });
     op("relu", &[n, 32, 13, 13], None, &|x| x.relu());
     op(
-        "conv2 (32→64, 3×3)",
+        "conv2 (32→64, 3×3) + max_pool 2×2",
         &[n, 32, 13, 13],
         madds(64, 288, 121),
-        &|x| tensor::conv2d(x, &w2, Some(&b2), 1, 0),
+        &|x| tensor::conv2d_max_pool2d(x, &w2, Some(&b2), 1, 0, 2),
     );
-    op("max_pool 2×2", &[n, 64, 11, 11], None, &|x| {
-        tensor::max_pool2d(x, 2, 2)
-    });
     op("relu", &[n, 64, 5, 5], None, &|x| x.relu());
     op(
         "conv3 (64→64, 3×3)",

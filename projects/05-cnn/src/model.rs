@@ -220,19 +220,21 @@ impl Cnn {
         let mut maps = Vec::new();
         let mut h = x.clone();
         for layer in &self.convs {
-            let z = layer.conv.forward(&h); // [N, C, H, W] -> [N, filters, H', W']
-            h = if layer.pool {
+            // [N, C, H, W] -> [N, filters, H', W'], ReLU, and maybe pooling to H'/2 × W'/2.
+            let next = if layer.pool {
                 // relu then pool, computed as pool then relu: the largest of four numbers,
                 // floored at 0, is the largest of the four floored at 0 (and the gradient
                 // reaches the same element), so the answer is the same, but ReLU then runs
-                // on a quarter as many numbers.
-                tensor::max_pool2d(&z, 2, 2).relu() // -> [N, filters, H'/2, W'/2]
+                // on a quarter as many numbers. The convolution and the pooling are one op,
+                // which never writes the full-size maps to memory: the same numbers again.
+                layer.conv.forward_max_pooled(&h, 2).relu()
             } else {
-                z.relu()
+                layer.conv.forward(&h).relu()
             };
             if keep_maps {
-                maps.push(z.relu());
+                maps.push(layer.conv.forward(&h).relu()); // the full-size maps, for figures
             }
+            h = next;
         }
         let shape = h.shape();
         h = h.reshape(&[shape[0], shape[1..].iter().product()]); // flatten: [N, C·H·W]

@@ -73,6 +73,14 @@ impl Conv2d {
             padding,
         }
     }
+
+    /// The convolution followed by `k × k` max-pooling (stride `k`), as one op: the same
+    /// values and gradients as `max_pool2d(&conv.forward(x), k, k)`, without writing the
+    /// full-size feature maps to memory (see `tensor::conv2d_max_pool2d`).
+    pub fn forward_max_pooled(&self, x: &Tensor, k: usize) -> Tensor {
+        let (w, b) = (&self.weight, Some(&self.bias));
+        tensor::conv2d_max_pool2d(x, w, b, self.stride, self.padding, k)
+    }
 }
 
 impl Module for Conv2d {

@@ -56,6 +56,23 @@ fn every_layer_matches_finite_differences() {
         ],
     );
     check(
+        "Conv2d, max-pooled",
+        |t| {
+            Conv2d {
+                weight: t[1].clone(),
+                bias: t[2].clone(),
+                stride: 1,
+                padding: 1,
+            }
+            .forward_max_pooled(&t[0], 2)
+        },
+        &[
+            random(&[2, 2, 5, 5], 10),
+            random(&[3, 2, 3, 3], 11),
+            random(&[3], 12),
+        ],
+    );
+    check(
         "ConvTranspose2d",
         |t| {
             ConvTranspose2d {

@@ -14,6 +14,7 @@ pub use broadcast::{broadcast_shapes, reduce_to_shape};
 pub use graph::{grad_enabled, no_grad};
 pub use memory::keep_freed_memory;
 pub use ops::conv::{conv2d, conv_transpose2d};
+pub use ops::conv_pool::conv2d_max_pool2d;
 pub use ops::dropout::dropout;
 pub use ops::loss::{bce_with_logits, cross_entropy, mse_loss};
 pub use ops::norm::layer_norm;

@@ -227,6 +227,17 @@ fn convolutions_and_pooling_match_finite_differences() {
     );
     let x = [random(&[2, 2, 6, 6], -1.0, 1.0, 7)];
     check("max_pool2d 2x2", |t| tensor::max_pool2d(&t[0], 2, 2), &x);
+    // Convolution and pooling fused; the 4x3 maps pool to 2x1 (a row and a column unused).
+    let inputs = [
+        random(&[2, 3, 6, 5], -1.0, 1.0, 10),
+        random(&[4, 3, 3, 3], -0.5, 0.5, 11),
+        random(&[4], -0.5, 0.5, 12),
+    ];
+    check(
+        "conv2d_max_pool2d 2x2",
+        |t| tensor::conv2d_max_pool2d(&t[0], &t[1], Some(&t[2]), 1, 0, 2),
+        &inputs,
+    );
     check(
         "max_pool2d 3x3 stride 1 (overlapping)",
         |t| tensor::max_pool2d(&t[0], 3, 1),

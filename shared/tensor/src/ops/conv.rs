@@ -11,7 +11,8 @@
 //! tens of megabytes, written once and read back from memory), and each thread takes its own
 //! run of images. Backward recomputes each block's `cols` rather than keeping them all, and
 //! `col2im` adds each entry of a `[K, B]` matrix back onto the pixel it came from. A
-//! transposed convolution is the same pieces in the other order.
+//! transposed convolution is the same pieces in the other order. The passes of `conv2d` are
+//! methods of `Convolution`, which `conv2d_max_pool2d` (conv_pool.rs) uses too.
 //!
 //! Where the time goes, and what keeps it down (measured: see the README):
 //! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
@@ -28,7 +29,7 @@
 
 use std::ops::Range;
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 
 use crate::gemm::gemm_on;
 use crate::parallel::{map_zeroed_pieces, threads};
@@ -373,6 +374,167 @@ fn to_nchw(values: Vec<f32>, shape: [usize; 4]) -> ndarray::ArrayD<f32> {
     ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values).expect("sized above")
 }
 
+/// One `conv2d` call as both passes need it: the shapes, the weights as `[O, K]`, the bias,
+/// and the input, kept (sharing storage, not copied) for the backward pass.
+pub(crate) struct Convolution {
+    g: Geometry,
+    o: usize,
+    sources: Vec<u32>,
+    w2: Array2<f32>,
+    w_shape: Vec<usize>,
+    bias: Option<Vec<f32>>,
+    x: Data,
+}
+
+impl Convolution {
+    /// Checks the shapes (naming `op` in the message) and sets the call up.
+    #[track_caller]
+    pub(crate) fn new(
+        x: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: usize,
+        padding: usize,
+        op: &str,
+    ) -> Convolution {
+        let (xv, wv) = (x.value(), weight.value());
+        let [n, c, h, w] = shape4(&xv, "input", op);
+        let [o, wc, kh, kw] = shape4(&wv, "weight", op);
+        assert!(
+            wc == c,
+            "{op}: input {:?} has {c} channels, weight {:?} expects {wc}",
+            xv.shape(),
+            wv.shape()
+        );
+        let g = Geometry::new([n, c, h, w], kh, kw, stride, padding);
+        Convolution {
+            g,
+            o,
+            sources: g.sources(),
+            w2: wv.to_shape((o, g.k())).expect("same size").into_owned(), // [O, K]
+            w_shape: wv.shape().to_vec(),
+            bias: check_bias(bias, o, op),
+            x: standard(xv),
+        }
+    }
+
+    /// The output's shape, `[N, O, OH, OW]`.
+    pub(crate) fn output_shape(&self) -> [usize; 4] {
+        [self.g.n, self.o, self.g.oh, self.g.ow]
+    }
+
+    /// Output positions per image, P = OH·OW.
+    pub(crate) fn positions(&self) -> usize {
+        self.g.p()
+    }
+
+    /// Columns of a block of `images` images in the work buffers (see [`Geometry::width`]).
+    pub(crate) fn width(&self, images: usize) -> usize {
+        self.g.width(images)
+    }
+
+    /// How many threads to split the images between.
+    pub(crate) fn pieces(&self) -> usize {
+        self.g.pieces(self.o)
+    }
+
+    /// The blocks a thread's `images` are processed in.
+    pub(crate) fn blocks(&self, images: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+        self.g.blocks(images)
+    }
+
+    /// Scratch lengths for [`Self::forward_block`] on a thread with `images` images: the
+    /// patches `[K, B]` and the output `[O, B]` of its largest block.
+    pub(crate) fn forward_scratch(&self, images: usize) -> [usize; 2] {
+        let columns = self.g.block_columns(images);
+        [self.g.k() * columns, self.o * columns]
+    }
+
+    /// The block's output `y: [O, B]` (B = `width(block.len())`): `bias + W·im2col(x)`.
+    /// `cols` is work space of at least `K·B`.
+    pub(crate) fn forward_block(&self, block: Range<usize>, cols: &mut [f32], y: &mut [f32]) {
+        let x = self.x.as_slice().expect("standard layout");
+        let cols = &mut cols[..self.g.k() * self.width(block.len())];
+        im2col(x, self.g, &self.sources, block, cols);
+        add_weighted_columns(self.w2.view(), cols, self.bias.as_deref(), y);
+    }
+
+    /// The backward pass. `dy_block(block, buffer)` lays the gradient of a block's output
+    /// out as `[O, B]` in `buffer` (`O·B` values) and returns `None`, or returns it as a
+    /// slice it already has. Returns the gradients of x, the weight and the bias, those
+    /// that `need` asks for.
+    pub(crate) fn backward<'d>(
+        &self,
+        need: &[bool],
+        dy_block: impl Fn(Range<usize>, &mut [f32]) -> Option<&'d [f32]> + Sync,
+    ) -> Vec<Option<ArrayD<f32>>> {
+        let (g, o, k) = (self.g, self.o, self.g.k());
+        let x_flat = self.x.as_slice().expect("standard layout");
+        let (need_x, need_w) = (need[0], need[1]);
+        // dx is written in place, each thread its own images; dW and db are summed per
+        // thread, then added up in thread order.
+        let image = g.c * g.h * g.w;
+        let dx_len = if need_x { g.n * image } else { 0 }; // [N, C, H, W]
+        let (dx, parts) = map_zeroed_pieces(dx_len, g.n, self.pieces(), |images, dx| {
+            let mut part = Partial {
+                dw: Array2::zeros((k, o)), // dWᵀ, see below
+                db: vec![0.0; o],
+            };
+            let columns = g.block_columns(images.len());
+            let lengths = [
+                k * columns,
+                o * columns,
+                if need_x { k * columns } else { 0 },
+            ];
+            with_scratch(lengths, |[cols, dy_buffer, dcols]| {
+                for block in g.blocks(images.clone()) {
+                    let width = g.width(block.len());
+                    let cols = &mut cols[..k * width];
+                    let buffer = &mut dy_buffer[..o * width];
+                    let dy_block = dy_block(block.clone(), buffer).unwrap_or(buffer); // [O, B]
+                    for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
+                        *db += sum(row);
+                    }
+                    if need_w {
+                        im2col(x_flat, g, &self.sources, block.clone(), cols);
+                        // dWᵀ += cols·dYᵀ, [K, B]·[B, O] (the transpose is a view, not a copy).
+                        // The same sum as dW += dY·colsᵀ, but the GEMM then copies only the
+                        // small dY into its own layout, not the patch matrix: a third faster.
+                        let dy_t = matrix(dy_block, o).reversed_axes();
+                        gemm_on(1, 1.0, matrix(cols, k), dy_t, 1.0, part.dw.view_mut());
+                    }
+                    if need_x {
+                        let dcols = &mut dcols[..k * width];
+                        let dy_block = matrix(dy_block, o);
+                        gemm_on(1, 1.0, self.w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
+                        let slab =
+                            &mut dx[(block.start - images.start) * image..][..block.len() * image];
+                        col2im(dcols, g, &self.sources, block.len(), slab);
+                    }
+                }
+            });
+            part
+        });
+        let total = combine(parts);
+        vec![
+            need_x.then(|| to_nchw(dx, [g.n, g.c, g.h, g.w])),
+            need_w.then(|| {
+                total
+                    .dw
+                    .reversed_axes() // dWᵀ [K, O] -> dW [O, K]
+                    .as_standard_layout()
+                    .into_owned()
+                    .into_shape_with_order(self.w_shape.clone())
+                    .expect("same size")
+                    .into_dyn()
+            }),
+            need.get(2).and_then(|&need| {
+                need.then(|| ArrayD::from_shape_vec(IxDyn(&[o]), total.db).expect("O values"))
+            }),
+        ]
+    }
+}
+
 // ANCHOR: conv2d
 /// 2-D convolution (cross-correlation, as in every DL library).
 /// `x: [N, C, H, W]`, `weight: [O, C, KH, KW]`, `bias: [O]` -> `[N, O, OH, OW]` with
@@ -391,123 +553,41 @@ pub fn conv2d(
     stride: usize,
     padding: usize,
 ) -> Tensor {
-    let (xv, wv) = (x.value(), weight.value());
-    let [n, c, h, w] = shape4(&xv, "input", "conv2d");
-    let [o, wc, kh, kw] = shape4(&wv, "weight", "conv2d");
-    assert!(
-        wc == c,
-        "conv2d: input {:?} has {c} channels, weight {:?} expects {wc}",
-        xv.shape(),
-        wv.shape()
-    );
-    let bias_values = check_bias(bias, o, "conv2d");
-    let g = Geometry::new([n, c, h, w], kh, kw, stride, padding);
-    let (k, p, sources) = (g.k(), g.p(), g.sources());
-    let w2 = wv.to_shape((o, k)).expect("same size").into_owned(); // [O, K]
-    let xv = standard(xv); // kept for backward: shares storage with x
-    let x_flat = xv.as_slice().expect("standard layout");
+    let conv = Convolution::new(x, weight, bias, stride, padding, "conv2d");
+    let shape @ [n, o, ..] = conv.output_shape();
+    let p = conv.positions();
     // Each thread fills its own run of images of the output, in place.
-    let (out, _) = map_zeroed_pieces(n * o * p, n, g.pieces(o), |images, out| {
-        let columns = g.block_columns(images.len());
-        with_scratch([k * columns, o * columns], |[cols, y_buffer]| {
-            for block in g.blocks(images.clone()) {
-                let width = g.width(block.len());
-                let cols = &mut cols[..k * width];
-                im2col(x_flat, g, &sources, block.clone(), cols);
+    let (out, _) = map_zeroed_pieces(n * o * p, n, conv.pieces(), |images, out| {
+        with_scratch(conv.forward_scratch(images.len()), |[cols, y_buffer]| {
+            for block in conv.blocks(images.clone()) {
                 let image_out = o * p; // one image's output, [O, P]
                 let slab =
                     &mut out[(block.start - images.start) * image_out..][..block.len() * image_out];
-                let bias = bias_values.as_deref();
                 if block.len() == 1 {
                     // One image per block (large images): its output [O, P] is already the
                     // layout the GEMM writes, so it writes there directly.
-                    add_weighted_columns(w2.view(), cols, bias, slab);
+                    conv.forward_block(block, cols, slab);
                 } else {
-                    let y = &mut y_buffer[..o * width]; // [O, B]
-                    add_weighted_columns(w2.view(), cols, bias, y);
+                    let y = &mut y_buffer[..o * conv.width(block.len())]; // [O, B]
+                    conv.forward_block(block, cols, y);
                     scatter_channels(y, o, p, slab);
                 }
             }
         });
     });
-    let out = to_nchw(out, [n, o, g.oh, g.ow]);
-    let w_shape = wv.shape().to_vec();
     let mut inputs = vec![x, weight];
     inputs.extend(bias);
-    Tensor::from_op("conv2d", out, &inputs, move |dy, need| {
-        let x_flat = xv.as_slice().expect("standard layout");
+    Tensor::from_op("conv2d", to_nchw(out, shape), &inputs, move |dy, need| {
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout");
-        let (need_x, need_w) = (need[0], need[1]);
-        // dx is written in place, each thread its own images; dW and db are summed per
-        // thread, then added up in thread order.
-        let dx_len = if need_x { n * c * h * w } else { 0 }; // [N, C, H, W]
-        let (dx, parts) = map_zeroed_pieces(dx_len, n, g.pieces(o), |images, dx| {
-            let mut part = Partial {
-                dw: Array2::zeros((k, o)), // dWᵀ, see below
-                db: vec![0.0; o],
-            };
-            let columns = g.block_columns(images.len());
-            let lengths = [
-                k * columns,
-                o * columns,
-                if need_x { k * columns } else { 0 },
-            ];
-            with_scratch(lengths, |[cols, dy_buffer, dcols]| {
-                for block in g.blocks(images.clone()) {
-                    let width = g.width(block.len());
-                    let cols = &mut cols[..k * width];
-                    // dY as [O, B]: one image's gradient already is; several are gathered.
-                    let dy_block: &[f32] = if block.len() == 1 {
-                        &dy[block.start * o * p..][..o * p]
-                    } else {
-                        gather_channels(dy, o, p, block.clone(), &mut dy_buffer[..o * width]);
-                        &dy_buffer[..o * width]
-                    };
-                    for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
-                        *db += sum(row);
-                    }
-                    if need_w {
-                        im2col(x_flat, g, &sources, block.clone(), cols);
-                        // dWᵀ += cols·dYᵀ, [K, B]·[B, O] (the transpose is a view, not a copy).
-                        // The same sum as dW += dY·colsᵀ, but the GEMM then copies only the
-                        // small dY into its own layout, not the patch matrix: a third faster.
-                        let dy_t = matrix(dy_block, o).reversed_axes();
-                        gemm_on(1, 1.0, matrix(cols, k), dy_t, 1.0, part.dw.view_mut());
-                    }
-                    if need_x {
-                        let dcols = &mut dcols[..k * width];
-                        let dy_block = matrix(dy_block, o);
-                        gemm_on(1, 1.0, w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
-                        let image = c * h * w;
-                        let slab =
-                            &mut dx[(block.start - images.start) * image..][..block.len() * image];
-                        col2im(dcols, g, &sources, block.len(), slab);
-                    }
-                }
-            });
-            part
-        });
-        let total = combine(parts);
-        vec![
-            need_x.then(|| to_nchw(dx, [n, c, h, w])),
-            need_w.then(|| {
-                total
-                    .dw
-                    .reversed_axes() // dWᵀ [K, O] -> dW [O, K]
-                    .as_standard_layout()
-                    .into_owned()
-                    .into_shape_with_order(w_shape.clone())
-                    .expect("same size")
-                    .into_dyn()
-            }),
-            need.get(2).and_then(|&need| {
-                need.then(|| {
-                    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[o]), total.db)
-                        .expect("O values")
-                })
-            }),
-        ]
+        conv.backward(need, |block, buffer| {
+            if block.len() == 1 {
+                Some(&dy[block.start * o * p..][..o * p]) // one image's dY is [O, P] already
+            } else {
+                gather_channels(dy, o, p, block, buffer);
+                None
+            }
+        })
     })
 }
 // ANCHOR_END: conv2d

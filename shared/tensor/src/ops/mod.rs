@@ -2,6 +2,7 @@
 //! ops are methods on [`crate::Tensor`]; the rest are functions re-exported at the crate root.
 
 pub mod conv;
+pub mod conv_pool;
 pub mod dropout;
 pub mod elementwise;
 pub mod embedding;

@@ -47,21 +47,7 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
             let mut argmax = Vec::with_capacity(maxima.len());
             for (p, maxima) in range.clone().zip(maxima.chunks_mut(plane_out)) {
                 let plane = &xs[p * plane_in..][..plane_in];
-                for (oy, row) in maxima.chunks_mut(ow).enumerate() {
-                    for (ox, max) in row.iter_mut().enumerate() {
-                        let corner = oy * stride * w + ox * stride; // window's top left
-
-                        // The same function either way: called with a literal 2, the common
-                        // window, the compiler unrolls its loops into four comparisons.
-                        let (at, value) = if k == 2 {
-                            window_max(plane, corner, w, 2)
-                        } else {
-                            window_max(plane, corner, w, k)
-                        };
-                        argmax.push(at as u32);
-                        *max = value;
-                    }
-                }
+                pool_plane(plane, w, k, stride, maxima, ow, &mut argmax);
             }
             (range, argmax)
         });
@@ -89,8 +75,36 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     })
 }
 
+/// Max-pools one plane (rows `w` long) with `k × k` windows `stride` apart into `maxima`
+/// (rows `ow` long), and pushes where in the plane each maximum is onto `argmax`.
+pub(crate) fn pool_plane(
+    plane: &[f32],
+    w: usize,
+    k: usize,
+    stride: usize,
+    maxima: &mut [f32],
+    ow: usize,
+    argmax: &mut Vec<u32>,
+) {
+    for (oy, row) in maxima.chunks_mut(ow).enumerate() {
+        for (ox, max) in row.iter_mut().enumerate() {
+            let corner = oy * stride * w + ox * stride; // window's top left
+
+            // The same function either way: called with a literal 2, the common window,
+            // the compiler unrolls its loops into four comparisons.
+            let (at, value) = if k == 2 {
+                window_max(plane, corner, w, 2)
+            } else {
+                window_max(plane, corner, w, k)
+            };
+            argmax.push(at as u32);
+            *max = value;
+        }
+    }
+}
+
 /// Plane `p`'s argmax, from the runs of planes the threads pooled.
-fn winners(argmax: &[(Range<usize>, Vec<u32>)], p: usize, plane_out: usize) -> &[u32] {
+pub(crate) fn winners(argmax: &[(Range<usize>, Vec<u32>)], p: usize, plane_out: usize) -> &[u32] {
     let (planes, winners) = argmax
         .iter()
         .find(|(planes, _)| planes.contains(&p))
