@@ -97,7 +97,12 @@ pub fn batch(set: &ImageSet, indices: &[usize]) -> Tensor {
     let (h, w) = (set.rows(), set.cols());
     let mut pixels = Vec::with_capacity(indices.len() * h * w);
     for &i in indices {
-        pixels.extend(set.image(i).iter().map(|&p| f32::from(p) / 255.0));
+        // As one slice of H·W bytes: walking a 2-D view index by index was 3% of a step.
+        let bytes = set
+            .image(i)
+            .to_slice()
+            .expect("images are stored row-major");
+        pixels.extend(bytes.iter().map(|&p| f32::from(p) / 255.0));
     }
     Tensor::from_vec(pixels, &[indices.len(), 1, h, w])
 }
