@@ -38,39 +38,24 @@ fn every_layer_matches_finite_differences() {
         },
         &[random(&[4, 3], 1), random(&[3, 5], 2), random(&[5], 3)],
     );
-    check(
-        "Conv2d",
-        |t| {
-            Conv2d {
-                weight: t[1].clone(),
-                bias: t[2].clone(),
-                stride: 1,
-                padding: 1,
-            }
-            .forward(&t[0])
-        },
-        &[
-            random(&[2, 2, 5, 5], 4),
-            random(&[3, 2, 3, 3], 5),
-            random(&[3], 6),
-        ],
-    );
+    let conv = |t: &[Tensor]| Conv2d {
+        weight: t[1].clone(),
+        bias: t[2].clone(),
+        stride: 1,
+        padding: 1,
+    };
+    let conv_inputs = |seed| {
+        [
+            random(&[2, 2, 5, 5], seed),
+            random(&[3, 2, 3, 3], seed + 1),
+            random(&[3], seed + 2),
+        ]
+    };
+    check("Conv2d", |t| conv(t).forward(&t[0]), &conv_inputs(4));
     check(
         "Conv2d, max-pooled",
-        |t| {
-            Conv2d {
-                weight: t[1].clone(),
-                bias: t[2].clone(),
-                stride: 1,
-                padding: 1,
-            }
-            .forward_max_pooled(&t[0], 2)
-        },
-        &[
-            random(&[2, 2, 5, 5], 10),
-            random(&[3, 2, 3, 3], 11),
-            random(&[3], 12),
-        ],
+        |t| conv(t).forward_max_pooled(&t[0], 2),
+        &conv_inputs(10),
     );
     check(
         "ConvTranspose2d",
