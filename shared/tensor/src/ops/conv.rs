@@ -123,8 +123,8 @@ impl Geometry {
     }
 }
 
-/// With stride 1, each row of a patch matrix is made of runs of input rows, and im2col and
-/// col2im go an output row at a time, one copy (or one vectorised add) per row.
+// With stride 1, each row of a patch matrix is made of runs of input rows, and im2col and
+// col2im go an output row at a time, one copy (or one vectorised add) per row.
 impl Geometry {
     /// True if im2col and col2im go row by row, rather than through [`Self::sources`]: with
     /// stride 1 and output rows of at least 8. (For shorter rows, starting each copy costs
@@ -199,8 +199,9 @@ const PADDING: u32 = u32::MAX;
 
 // ANCHOR: im2col
 /// Images `images` of `x: [N, C, H, W]` -> `cols: [K, B]` (B = images.len()·P, then zero
-/// columns up to `g.width(..)`), row-major into `cols`: entry ((c, ky, kx), (n, oy, ox)) is the input pixel under kernel tap
-/// (ky, kx) when the kernel sits at output (oy, ox) of image n, or zero in the padding.
+/// columns up to `g.width(..)`), row-major into `cols`: entry ((c, ky, kx), (n, oy, ox)) is
+/// the input pixel under kernel tap (ky, kx) when the kernel sits at output (oy, ox) of
+/// image n, or zero in the padding.
 /// `sources` is `g.sources()`: the pixel each (tap, position) reads, or `PADDING`, which
 /// is past the end of every plane, so `get` returns `None` there: a zero.
 fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &mut [f32]) {
