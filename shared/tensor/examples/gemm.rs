@@ -3,7 +3,8 @@
 //! Prints one line per case, e.g. `gemm m=1024 n=1024 k=1024 threads=2 gflops=123.4`, for
 //! square sizes and for the shapes im2col produces in the 05-cnn model (batch 128), then
 //! `conv2d layer=L batch=128 threads=T gflops=G` for that model's three convolutions,
-//! forward and backward (GEMM flops only: im2col, col2im and copies count as overhead). Each number is the median of several timed repetitions.
+//! forward and backward from a given output gradient (GEMM flops only: im2col, col2im
+//! and copies count as overhead). Each number is the median of several timed repetitions.
 //! Without `--threads`, runs every case on 1 and then 2 threads.
 
 use std::time::Instant;
@@ -78,9 +79,14 @@ fn bench_conv(layer: usize, batch: usize, c: usize, o: usize, hw: usize, threads
     // Forward, dW and (except layer 1) dX are each a GEMM of 2·(batch·out²)·(c·9)·o flops.
     let gemms = if layer == 1 { 2.0 } else { 3.0 };
     let flops = gemms * 2.0 * (batch * out * out) as f64 * (c * 9) as f64 * o as f64;
+    // Backward starts from a fixed gradient of the output, as if a loss further on had
+    // computed it: the time is the convolution's alone, not a loss's as well.
+    let dy = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[batch, o, out, out]), |i| {
+        ((i[0] + i[1] * 7 + i[2] * 3 + i[3]) % 5) as f32 / 5.0 - 0.4
+    });
     let secs = time(
         || {
-            tensor::conv2d(&x, &w, Some(&b), 1, 0).sum().backward();
+            tensor::conv2d(&x, &w, Some(&b), 1, 0).backward_with(&dy);
             for t in [&x, &w, &b] {
                 t.zero_grad();
             }

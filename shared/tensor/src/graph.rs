@@ -1,5 +1,6 @@
 //! The backward pass: order the recorded ops, then run their backward functions in reverse.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
@@ -76,24 +77,47 @@ impl Tensor {
             "backward() starts from a scalar (a loss), got shape {:?}",
             self.shape()
         );
+        self.backward_with(&ArrayD::ones(IxDyn(&self.shape())));
+    }
+
+    /// Like [`Tensor::backward`], from a tensor of any shape whose own gradient is given:
+    /// `grad` is d(loss)/d(self), as if `self` fed a loss computed elsewhere. This is the
+    /// vector-Jacobian product each op's backward computes, started by hand; `backward()`
+    /// is `backward_with(ones)` on a scalar.
+    ///
+    /// # Panics
+    /// If `grad`'s shape is not this tensor's, or as [`Tensor::backward`].
+    #[track_caller]
+    pub fn backward_with(&self, grad: &ArrayD<f32>) {
+        assert!(
+            grad.shape() == self.shape().as_slice(),
+            "backward_with: the gradient has shape {:?}, the tensor {:?}",
+            grad.shape(),
+            self.shape()
+        );
         assert!(
             self.requires_grad(),
             "backward(): this tensor does not depend on any parameter (made under no_grad, or from constants only)"
         );
         // Gradients of tensors whose consumers have all been processed but which have not
         // passed them on yet. Walking in reverse topological order guarantees that when we
-        // reach a tensor, every op that used it has already added its share.
+        // reach a tensor, every op that used it has already added its share. (The root's
+        // gradient is the caller's, borrowed: copied only if the root is a parameter.)
         let mut pending: HashMap<usize, ArrayD<f32>> = HashMap::new();
-        pending.insert(self.id(), ArrayD::ones(IxDyn(&self.shape())));
         for t in topological_order(self).iter().rev() {
-            let Some(grad) = pending.remove(&t.id()) else {
-                continue;
+            let grad = if t.id() == self.id() {
+                Cow::Borrowed(grad)
+            } else {
+                match pending.remove(&t.id()) {
+                    Some(grad) => Cow::Owned(grad),
+                    None => continue,
+                }
             };
             // Taking the record out of the tensor frees the graph behind us.
             let name = t.op_name();
             let origin = std::mem::replace(&mut *t.0.origin.borrow_mut(), Origin::Freed { name });
             match origin {
-                Origin::Leaf => accumulate(t, grad),
+                Origin::Leaf => accumulate(t, grad.into_owned()),
                 Origin::Freed { name } => panic!(
                     "backward(): the graph through `{name}` was freed by an earlier backward(); \
                      run the forward pass again for each backward()"

@@ -31,6 +31,27 @@ fn a_tensor_used_twice_gets_both_gradients() {
 }
 
 #[test]
+fn backward_with_a_given_gradient_is_backward_of_the_weighted_sum() {
+    // y.backward_with(g) is the gradient of Σ y·g: here y = x·x, so x.grad = 2x·g.
+    let (x0, g) = (random(&[2, 3], 1), random(&[2, 3], 2));
+    let x = Tensor::param(x0.clone());
+    (&x * &x).backward_with(&g);
+    let expected = &x0 * &g * 2.0;
+    assert_eq!(x.grad().unwrap(), expected);
+    // The same gradient through a parameter that is itself the root: it is copied in.
+    let w = Tensor::param(x0);
+    w.backward_with(&g);
+    assert_eq!(w.grad().unwrap(), g);
+}
+
+#[test]
+#[should_panic(expected = "backward_with: the gradient has shape [3], the tensor [2, 3]")]
+fn backward_with_a_gradient_of_the_wrong_shape_names_both() {
+    let x = Tensor::param(random(&[2, 3], 1));
+    (&x * &x).backward_with(&random(&[3], 2));
+}
+
+#[test]
 fn no_grad_records_nothing_and_detach_stops_the_gradient() {
     let w = Tensor::param(array![2.0f32]);
     let y = tensor::no_grad(|| &w * &w);
