@@ -9,8 +9,9 @@
 //! there. The convolution of the block is then `w·cols`, `[O, K]·[K, B]`, one GEMM. Blocks of
 //! about a thousand columns keep `cols` in the core's cache (a whole batch's `cols` would be
 //! tens of megabytes, written once and read back from memory), and each thread takes its own
-//! run of images. Backward recomputes each block's `cols` rather than keeping them all, and
-//! `col2im` adds each entry of a `[K, B]` matrix back onto the pixel it came from. A
+//! run of images. Backward builds each block's `cols` again rather than keeping them all
+//! (except for small images, below), and `col2im` adds each entry of a `[K, B]` matrix
+//! back onto the pixel it came from. A
 //! transposed convolution is the same pieces in the other order. The passes of `conv2d` are
 //! methods of `Convolution`, which `conv2d_max_pool2d` (conv_pool.rs) uses too.
 //!
@@ -18,7 +19,9 @@
 //! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
 //! - im2col and col2im: with stride 1 and rows of 8 or more, a row of a patch is a run of
 //!   an input row, so each is one copy (or one vectorised add). Otherwise a table, computed
-//!   once per call, says which pixel each (tap, position) reads: one lookup per entry.
+//!   once per call, says which pixel each (tap, position) reads: one lookup per entry. Being
+//!   the slower way, for those small images the forward pass keeps its `cols` for the
+//!   backward pass (a few megabytes at most) instead of building them twice.
 //! - Copies: blocks of several images are padded with zero columns to a multiple of 16, so
 //!   that the GEMM reads `cols` where it is instead of first copying it into a layout of its
 //!   own. An image with P ≥ ~1,000 positions is a block on its own, and then its output
@@ -241,9 +244,9 @@ fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &
 
 /// The adjoint of `im2col`: adds each entry of `cols: [K, B]` back onto the input pixel it
 /// was copied from, in `out: [images, C, H, W]`. Where patches overlap, contributions add up.
-fn col2im(cols: &[f32], g: Geometry, sources: &[u32], images: usize, out: &mut [f32]) {
+fn col2im(cols: &[f32], g: Geometry, sources: &[u32], out: &mut [f32]) {
     let (p, taps, plane_size) = (g.p(), g.kh * g.kw, g.h * g.w);
-    let width = g.width(images);
+    let width = cols.len() / g.k(); // the images' positions, then any padding columns
     for (row_index, row) in cols.chunks(width).enumerate().take(g.k()) {
         let (c, tap) = (row_index / taps, row_index % taps);
         let tap_sources = &sources[tap * p..][..p];
@@ -375,6 +378,31 @@ fn to_nchw(values: Vec<f32>, shape: [usize; 4]) -> ndarray::ArrayD<f32> {
     ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values).expect("sized above")
 }
 
+/// The patch matrices a thread's forward pass built, kept for its backward pass: the
+/// blocks of images `first..`, one after another, each `[K, width]`. Empty where the
+/// convolution does not keep them (see [`Convolution::keeps_patches`]).
+pub(crate) struct Patches {
+    first: usize,
+    values: Vec<f32>,
+    used: usize,
+}
+
+impl Patches {
+    /// Where the next block's patch matrix, `len` numbers, is built: in the kept values,
+    /// or else in `scratch`, the thread's work space, reused block after block.
+    pub(crate) fn next_block<'a>(
+        &'a mut self,
+        len: usize,
+        scratch: &'a mut [f32],
+    ) -> &'a mut [f32] {
+        if self.values.is_empty() {
+            return &mut scratch[..len];
+        }
+        self.used += len;
+        &mut self.values[self.used - len..self.used]
+    }
+}
+
 /// One `conv2d` call as both passes need it: the shapes, the weights as `[O, K]`, the bias,
 /// and the input, kept (sharing storage, not copied) for the backward pass.
 pub(crate) struct Convolution {
@@ -385,6 +413,9 @@ pub(crate) struct Convolution {
     w_shape: Vec<usize>,
     bias: Option<Vec<f32>>,
     x: Data,
+    /// Whether a backward pass will want the weight's gradient (recorded, and the
+    /// weight is a parameter).
+    weight_gradient: bool,
 }
 
 impl Convolution {
@@ -416,6 +447,7 @@ impl Convolution {
             w_shape: wv.shape().to_vec(),
             bias: check_bias(bias, o, op),
             x: standard(xv),
+            weight_gradient: crate::grad_enabled() && weight.requires_grad(),
         }
     }
 
@@ -444,6 +476,38 @@ impl Convolution {
         self.g.blocks(images)
     }
 
+    /// True if the forward pass keeps its patch matrices for the backward pass (whose
+    /// weight gradient reads them), instead of the backward pass building them again: for
+    /// small images (output rows under 8),
+    /// whose patches are built one table lookup at a time, and whose whole batch of
+    /// patches is small (05-cnn's last layer: 2.7 MB at batch 128, where building them
+    /// twice was a fifth of the layer's time). For larger images each row of a patch is
+    /// one copy, cheaper than storing every patch and reading it back from memory.
+    pub(crate) fn keeps_patches(&self) -> bool {
+        self.weight_gradient && !self.g.copies_rows()
+    }
+
+    /// Storage for the patch matrices of a thread's `images`: all its blocks' if they are
+    /// kept, else nothing (they are then built in scratch space).
+    pub(crate) fn patches(&self, images: Range<usize>) -> Patches {
+        let len = if self.keeps_patches() {
+            let columns = self.blocks(images.clone()).map(|b| self.width(b.len()));
+            columns.sum::<usize>() * self.g.k()
+        } else {
+            0
+        };
+        Patches {
+            first: images.start,
+            values: vec![0.0; len],
+            used: 0,
+        }
+    }
+
+    /// Numbers in the patch matrix of a block of `images` images, `[K, width]`.
+    pub(crate) fn patch_len(&self, images: usize) -> usize {
+        self.g.k() * self.width(images)
+    }
+
     /// Scratch lengths for [`Self::forward_block`] on a thread with `images` images: the
     /// patches `[K, B]` and the output `[O, B]` of its largest block.
     pub(crate) fn forward_scratch(&self, images: usize) -> [usize; 2] {
@@ -455,18 +519,20 @@ impl Convolution {
     /// `cols` is work space of at least `K·B`.
     pub(crate) fn forward_block(&self, block: Range<usize>, cols: &mut [f32], y: &mut [f32]) {
         let x = self.x.as_slice().expect("standard layout");
-        let cols = &mut cols[..self.g.k() * self.width(block.len())];
+        let cols = &mut cols[..self.patch_len(block.len())];
         im2col(x, self.g, &self.sources, block, cols);
         add_weighted_columns(self.w2.view(), cols, self.bias.as_deref(), y);
     }
 
-    /// The backward pass. `dy_block(block, buffer)` lays the gradient of a block's output
-    /// out as `[O, B]` in `buffer` (`O·B` values) and returns `None`, or returns it as a
-    /// slice it already has. Returns the gradients of x, the weight and the bias, those
-    /// that `need` asks for.
+    /// The backward pass. `kept` is what the forward pass's threads kept of their patch
+    /// matrices. `dy_block(block, buffer)` lays the gradient of a block's output out as
+    /// `[O, B]` in `buffer` (`O·B` values) and returns `None`, or returns it as a slice it
+    /// already has. Returns the gradients of x, the weight and the bias, those that `need`
+    /// asks for.
     pub(crate) fn backward<'d>(
         &self,
         need: &[bool],
+        kept: &[Patches],
         dy_block: impl Fn(Range<usize>, &mut [f32]) -> Option<&'d [f32]> + Sync,
     ) -> Vec<Option<ArrayD<f32>>> {
         let (g, o, k) = (self.g, self.o, self.g.k());
@@ -487,17 +553,34 @@ impl Convolution {
                 o * columns,
                 if need_x { k * columns } else { 0 },
             ];
+            // This thread's images are the same as in the forward pass (the same split).
+            let kept = kept
+                .iter()
+                .find(|p| p.first == images.start && !p.values.is_empty());
+            let mut kept_blocks = kept.map(|p| p.values.as_slice());
             with_scratch(lengths, |[cols, dy_buffer, dcols]| {
                 for block in g.blocks(images.clone()) {
                     let width = g.width(block.len());
-                    let cols = &mut cols[..k * width];
+                    let built = &mut cols[..k * width];
                     let buffer = &mut dy_buffer[..o * width];
                     let dy_block = dy_block(block.clone(), buffer).unwrap_or(buffer); // [O, B]
                     for (db, row) in part.db.iter_mut().zip(dy_block.chunks(width)) {
                         *db += sum(row);
                     }
+                    let cols: &[f32] = match kept_blocks.as_mut() {
+                        Some(rest) => {
+                            let (this, after) = rest.split_at(k * width);
+                            *rest = after;
+                            this
+                        }
+                        None => {
+                            if need_w {
+                                im2col(x_flat, g, &self.sources, block.clone(), built);
+                            }
+                            built
+                        }
+                    };
                     if need_w {
-                        im2col(x_flat, g, &self.sources, block.clone(), cols);
                         // dWᵀ += cols·dYᵀ, [K, B]·[B, O] (the transpose is a view, not a copy).
                         // The same sum as dW += dY·colsᵀ, but the GEMM then copies only the
                         // small dY into its own layout, not the patch matrix: a third faster.
@@ -510,7 +593,7 @@ impl Convolution {
                         gemm_on(1, 1.0, self.w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
                         let slab =
                             &mut dx[(block.start - images.start) * image..][..block.len() * image];
-                        col2im(dcols, g, &self.sources, block.len(), slab);
+                        col2im(dcols, g, &self.sources, slab);
                     }
                 }
             });
@@ -558,9 +641,11 @@ pub fn conv2d(
     let shape @ [n, o, ..] = conv.output_shape();
     let p = conv.positions();
     // Each thread fills its own run of images of the output, in place.
-    let (out, _) = map_zeroed_pieces(n * o * p, n, conv.pieces(), |images, out| {
-        with_scratch(conv.forward_scratch(images.len()), |[cols, y_buffer]| {
+    let (out, kept) = map_zeroed_pieces(n * o * p, n, conv.pieces(), |images, out| {
+        let mut patches = conv.patches(images.clone());
+        with_scratch(conv.forward_scratch(images.len()), |[scratch, y_buffer]| {
             for block in conv.blocks(images.clone()) {
+                let cols = patches.next_block(conv.patch_len(block.len()), scratch);
                 let image_out = o * p; // one image's output, [O, P]
                 let slab =
                     &mut out[(block.start - images.start) * image_out..][..block.len() * image_out];
@@ -575,13 +660,14 @@ pub fn conv2d(
                 }
             }
         });
+        patches
     });
     let mut inputs = vec![x, weight];
     inputs.extend(bias);
     Tensor::from_op("conv2d", to_nchw(out, shape), &inputs, move |dy, need| {
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout");
-        conv.backward(need, |block, buffer| {
+        conv.backward(need, &kept, |block, buffer| {
             if block.len() == 1 {
                 Some(&dy[block.start * o * p..][..o * p]) // one image's dY is [O, P] already
             } else {
@@ -646,7 +732,7 @@ pub fn conv_transpose2d(
                 gather_channels(x_flat, c, p, block.clone(), x_block); // [C, B]
                 gemm_on(1, 1.0, w2.t(), matrix(x_block, c), 0.0, matrix_mut(cols, k)); // [K, B]
                 let slab = &mut out[(block.start - images.start) * big..][..block.len() * big];
-                col2im(cols, g, &sources, block.len(), slab);
+                col2im(cols, g, &sources, slab);
                 if let Some(b) = &bias_values {
                     for (i, plane) in slab.chunks_mut(oh * ow).enumerate() {
                         plane.iter_mut().for_each(|v| *v += b[i % o]);
@@ -846,6 +932,27 @@ mod tests {
         // P = 10·10 = 100: blocks of 10 images. 25 images split 13 + 12 between threads,
         // so each thread ends with a partial block (3 and 2 images).
         check([25, 6, 10, 10], [16, 6, 3, 3], 1, 1);
+    }
+
+    #[test]
+    fn small_images_keep_their_patches_for_the_backward_pass_correctly() {
+        // 3x3 outputs (rows under 8): the forward pass keeps its patch matrices. 260
+        // images split 130 + 130 between threads, each a block of 113 and one of 17.
+        check([260, 8, 5, 5], [16, 8, 3, 3], 1, 0);
+        check([40, 3, 6, 6], [5, 3, 3, 3], 2, 1); // padding and stride, on one thread
+    }
+
+    #[test]
+    fn patches_are_kept_only_for_small_images_and_a_weight_gradient() {
+        let small = Tensor::param(random(&[2, 2, 5, 5], 1));
+        let w = Tensor::param(random(&[3, 2, 3, 3], 2));
+        let keeps =
+            |x: &Tensor, w: &Tensor| Convolution::new(x, w, None, 1, 0, "t").keeps_patches();
+        assert!(keeps(&small, &w));
+        assert!(!keeps(&small, &w.detach())); // a frozen weight: no weight gradient
+        assert!(!crate::no_grad(|| keeps(&small, &w))); // nothing recorded
+        let large = Tensor::param(random(&[2, 2, 12, 12], 1));
+        assert!(!keeps(&large, &w)); // rows of 10: built again, one copy per row
     }
 
     #[test]

@@ -50,8 +50,10 @@ pub fn conv2d_max_pool2d(
     let (out, argmax) = map_zeroed_pieces(n * o * q, n, conv.pieces(), |images, out| {
         let mut argmax = Vec::with_capacity(out.len());
         let mut pooled = out.chunks_mut(q); // in output order: image, then channel
-        with_scratch(conv.forward_scratch(images.len()), |[cols, y_buffer]| {
+        let mut patches = conv.patches(images.clone());
+        with_scratch(conv.forward_scratch(images.len()), |[scratch, y_buffer]| {
             for block in conv.blocks(images.clone()) {
+                let cols = patches.next_block(conv.patch_len(block.len()), scratch);
                 let width = conv.width(block.len());
                 let y = &mut y_buffer[..o * width]; // [O, B]: each channel's maps side by side
                 conv.forward_block(block.clone(), cols, y);
@@ -64,8 +66,10 @@ pub fn conv2d_max_pool2d(
                 }
             }
         });
-        (images.start * o..images.end * o, argmax) // planes, as max_pool2d keeps them
+        // Planes, as max_pool2d keeps them.
+        ((images.start * o..images.end * o, argmax), patches)
     });
+    let (argmax, kept): (Vec<_>, Vec<_>) = argmax.into_iter().unzip();
     let out =
         ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n, o, qh, qw]), out).expect("sized above");
     let mut inputs = vec![x, weight];
@@ -73,7 +77,7 @@ pub fn conv2d_max_pool2d(
     Tensor::from_op("conv2d_max_pool2d", out, &inputs, move |dy, need| {
         let dy = dy.as_standard_layout();
         let dy = dy.as_slice().expect("standard layout"); // [N, O, QH, QW]
-        conv.backward(need, |block, buffer| {
+        conv.backward(need, &kept, |block, buffer| {
             // The gradient of the block's convolution maps, [O, B]: zero except where a
             // pooled maximum came from, which gets that output's gradient.
             buffer.fill(0.0);
