@@ -27,7 +27,8 @@
 //!   own. An image with P ≥ ~1,000 positions is a block on its own, and then its output
 //!   `[O, P]` and its gradient `dY` are already in the GEMM's layout: used in place.
 //!   The bias is the GEMM's starting value (beta = 1), not a separate pass; each thread
-//!   writes its images straight into the one output buffer, so nothing is concatenated.
+//!   writes its images straight into the one output buffer, so nothing is concatenated,
+//!   zeroing each block's share of it just before filling it, while it is in cache.
 //! - Sums (db) run in sixteen lanes, so they vectorise; one running sum would not.
 
 use std::ops::Range;
@@ -35,7 +36,7 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 
 use crate::gemm::gemm_on;
-use crate::parallel::{map_zeroed_pieces, threads};
+use crate::parallel::{map_lazily_zeroed_pieces, map_zeroed_pieces, threads};
 use crate::scratch::with_scratch;
 use crate::tensor::{Data, Tensor};
 
@@ -542,7 +543,7 @@ impl Convolution {
         // thread, then added up in thread order.
         let image = g.c * g.h * g.w;
         let dx_len = if need_x { g.n * image } else { 0 }; // [N, C, H, W]
-        let (dx, parts) = map_zeroed_pieces(dx_len, g.n, self.pieces(), |images, dx| {
+        let (dx, parts) = map_lazily_zeroed_pieces(dx_len, g.n, self.pieces(), |images, dx| {
             let mut part = Partial {
                 dw: Array2::zeros((k, o)), // dWᵀ, see below
                 db: vec![0.0; o],
@@ -591,8 +592,7 @@ impl Convolution {
                         let dcols = &mut dcols[..k * width];
                         let dy_block = matrix(dy_block, o);
                         gemm_on(1, 1.0, self.w2.t(), dy_block, 0.0, matrix_mut(dcols, k)); // [K, B]
-                        let slab =
-                            &mut dx[(block.start - images.start) * image..][..block.len() * image];
+                        let slab = dx.next(block.len() * image); // the block's images' dx
                         col2im(dcols, g, &self.sources, slab);
                     }
                 }
@@ -641,14 +641,12 @@ pub fn conv2d(
     let shape @ [n, o, ..] = conv.output_shape();
     let p = conv.positions();
     // Each thread fills its own run of images of the output, in place.
-    let (out, kept) = map_zeroed_pieces(n * o * p, n, conv.pieces(), |images, out| {
+    let (out, kept) = map_lazily_zeroed_pieces(n * o * p, n, conv.pieces(), |images, out| {
         let mut patches = conv.patches(images.clone());
         with_scratch(conv.forward_scratch(images.len()), |[scratch, y_buffer]| {
             for block in conv.blocks(images.clone()) {
                 let cols = patches.next_block(conv.patch_len(block.len()), scratch);
-                let image_out = o * p; // one image's output, [O, P]
-                let slab =
-                    &mut out[(block.start - images.start) * image_out..][..block.len() * image_out];
+                let slab = out.next(block.len() * o * p); // the block's images' [O, P] outputs
                 if block.len() == 1 {
                     // One image per block (large images): its output [O, P] is already the
                     // layout the GEMM writes, so it writes there directly.
