@@ -384,8 +384,8 @@ fn to_nchw(values: Vec<f32>, shape: [usize; 4]) -> ndarray::ArrayD<f32> {
 /// convolution does not keep them (see [`Convolution::keeps_patches`]).
 pub(crate) struct Patches {
     first: usize,
+    /// Grows a block at a time, within a capacity reserved for all of them.
     values: Vec<f32>,
-    used: usize,
 }
 
 impl Patches {
@@ -396,11 +396,13 @@ impl Patches {
         len: usize,
         scratch: &'a mut [f32],
     ) -> &'a mut [f32] {
-        if self.values.is_empty() {
+        if self.values.capacity() == 0 {
             return &mut scratch[..len];
         }
-        self.used += len;
-        &mut self.values[self.used - len..self.used]
+        // Zeroed just before im2col overwrites it, while in cache, not all at once first.
+        let used = self.values.len();
+        self.values.resize(used + len, 0.0);
+        &mut self.values[used..]
     }
 }
 
@@ -499,8 +501,7 @@ impl Convolution {
         };
         Patches {
             first: images.start,
-            values: vec![0.0; len],
-            used: 0,
+            values: Vec::with_capacity(len),
         }
     }
 
