@@ -11,9 +11,9 @@
 //! tens of megabytes, written once and read back from memory), and each thread takes its own
 //! run of images. Backward builds each block's `cols` again rather than keeping them all
 //! (except for small images, below), and `col2im` adds each entry of a `[K, B]` matrix
-//! back onto the pixel it came from. A
-//! transposed convolution is the same pieces in the other order. The passes of `conv2d` are
-//! methods of `Convolution`, which `conv2d_max_pool2d` (conv_pool.rs) uses too.
+//! back onto the pixel it came from. A transposed convolution is the same pieces in the
+//! other order. The passes of `conv2d` are methods of `Convolution`, which
+//! `conv2d_max_pool2d` (conv_pool.rs) uses too.
 //!
 //! Where the time goes, and what keeps it down (measured: see the README):
 //! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
@@ -21,7 +21,7 @@
 //!   an input row, so each is one copy (or one vectorised add). Otherwise a table, computed
 //!   once per call, says which pixel each (tap, position) reads: one lookup per entry. Being
 //!   the slower way, for those small images the forward pass keeps its `cols` for the
-//!   backward pass (a few megabytes at most) instead of building them twice.
+//!   backward pass (2.7 MB for 05-cnn's last layer) instead of building them twice.
 //! - Copies: blocks of several images are padded with zero columns to a multiple of 16, so
 //!   that the GEMM reads `cols` where it is instead of first copying it into a layout of its
 //!   own. An image with P ≥ ~1,000 positions is a block on its own, and then its output
@@ -380,10 +380,10 @@ fn to_nchw(values: Vec<f32>, shape: [usize; 4]) -> ndarray::ArrayD<f32> {
 }
 
 /// The patch matrices a thread's forward pass built, kept for its backward pass: the
-/// blocks of images `first..`, one after another, each `[K, width]`. Empty where the
-/// convolution does not keep them (see [`Convolution::keeps_patches`]).
+/// blocks of `images`, one after another, each `[K, width]`. Empty where the convolution
+/// does not keep them (see [`Convolution::keeps_patches`]).
 pub(crate) struct Patches {
-    first: usize,
+    images: Range<usize>,
     /// Grows a block at a time, within a capacity reserved for all of them.
     values: Vec<f32>,
 }
@@ -481,11 +481,11 @@ impl Convolution {
 
     /// True if the forward pass keeps its patch matrices for the backward pass (whose
     /// weight gradient reads them), instead of the backward pass building them again: for
-    /// small images (output rows under 8),
-    /// whose patches are built one table lookup at a time, and whose whole batch of
-    /// patches is small (05-cnn's last layer: 2.7 MB at batch 128, where building them
-    /// twice was a fifth of the layer's time). For larger images each row of a patch is
-    /// one copy, cheaper than storing every patch and reading it back from memory.
+    /// small images (output rows under 8), whose patches are built one table lookup at a
+    /// time, and whose whole batch of patches is small (05-cnn's last layer: 2.7 MB at
+    /// batch 128, where building them twice was a fifth of the layer's time). For larger
+    /// images each row of a patch is one copy, cheaper than storing every patch and
+    /// reading it back from memory.
     pub(crate) fn keeps_patches(&self) -> bool {
         self.weight_gradient && !self.g.copies_rows()
     }
@@ -500,7 +500,7 @@ impl Convolution {
             0
         };
         Patches {
-            first: images.start,
+            images,
             values: Vec::with_capacity(len),
         }
     }
@@ -555,10 +555,11 @@ impl Convolution {
                 o * columns,
                 if need_x { k * columns } else { 0 },
             ];
-            // This thread's images are the same as in the forward pass (the same split).
+            // The patches the forward pass kept for these images, in the same blocks: found
+            // unless the thread count changed in between (then they are built again).
             let kept = kept
                 .iter()
-                .find(|p| p.first == images.start && !p.values.is_empty());
+                .find(|p| p.images == images && !p.values.is_empty());
             let mut kept_blocks = kept.map(|p| p.values.as_slice());
             with_scratch(lengths, |[cols, dy_buffer, dcols]| {
                 for block in g.blocks(images.clone()) {
@@ -952,6 +953,29 @@ mod tests {
         assert!(!crate::no_grad(|| keeps(&small, &w))); // nothing recorded
         let large = Tensor::param(random(&[2, 2, 12, 12], 1));
         assert!(!keeps(&large, &w)); // rows of 10: built again, one copy per row
+    }
+
+    #[test]
+    fn patches_kept_for_another_split_of_the_images_are_not_used() {
+        // As if the thread count had changed between the passes: the kept patches are
+        // for images 0..2, the backward pass's one thread has 0..4. They must be ignored
+        // (NaN, so that using them would show).
+        let x = Tensor::param(random(&[4, 2, 5, 5], 1));
+        let w = Tensor::param(random(&[3, 2, 3, 3], 2));
+        let conv = Convolution::new(&x, &w, None, 1, 0, "t");
+        let dy = random(&[4, 3, 3, 3], 3);
+        let dy = dy.as_slice().expect("standard layout");
+        let backward = |kept: &[Patches]| {
+            conv.backward(&[true, true], kept, |block, buffer| {
+                gather_channels(dy, 3, 9, block, buffer);
+                None
+            })
+        };
+        let stale = Patches {
+            images: 0..2,
+            values: vec![f32::NAN; conv.patch_len(2)],
+        };
+        assert_eq!(backward(&[stale]), backward(&[]));
     }
 
     #[test]
