@@ -234,8 +234,16 @@ fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &
                 }
                 continue;
             }
-            for (entry, &source) in out.iter_mut().zip(tap_sources) {
-                *entry = plane.get(source as usize).copied().unwrap_or(0.0);
+            if g.pad == 0 {
+                // No padding: every source is a pixel. A plain index, with no branch on
+                // `PADDING`, measured 4 to 8% faster on 05-cnn's last layer than `get`.
+                for (entry, &source) in out.iter_mut().zip(tap_sources) {
+                    *entry = plane[source as usize];
+                }
+            } else {
+                for (entry, &source) in out.iter_mut().zip(tap_sources) {
+                    *entry = plane.get(source as usize).copied().unwrap_or(0.0);
+                }
             }
         }
         row[images.len() * p..].fill(0.0); // the padding columns
@@ -266,9 +274,15 @@ fn col2im(cols: &[f32], g: Geometry, sources: &[u32], out: &mut [f32]) {
                 }
                 continue;
             }
-            for (&v, &source) in from.iter().zip(tap_sources) {
-                if let Some(pixel) = plane.get_mut(source as usize) {
-                    *pixel += v;
+            if g.pad == 0 {
+                for (&v, &source) in from.iter().zip(tap_sources) {
+                    plane[source as usize] += v; // every source a pixel, as in im2col
+                }
+            } else {
+                for (&v, &source) in from.iter().zip(tap_sources) {
+                    if let Some(pixel) = plane.get_mut(source as usize) {
+                        *pixel += v;
+                    }
                 }
             }
         }
