@@ -112,28 +112,16 @@ pub(crate) fn collect_pieces<T: Send, I: Iterator<Item = T>>(
 /// by the thread that then fills it. `vec![0.0; len]` would zero all of it first, on this
 /// thread, while the workers wait: for a batch's feature maps that serial pass was a
 /// tenth of a training step. Returns the vector and the pieces' results, in order.
-#[allow(unsafe_code)] // one `set_len`, once every element has been written
 pub(crate) fn map_zeroed_pieces<R: Send>(
     len: usize,
     items: usize,
     pieces: usize,
     f: impl Fn(std::ops::Range<usize>, &mut [f32]) -> R + Sync,
 ) -> (Vec<f32>, Vec<R>) {
-    assert!(
-        len.checked_rem(items).unwrap_or(len) == 0,
-        "map_zeroed_pieces: {len} values are not {items} equal units"
-    );
-    let mut out = Vec::with_capacity(len);
-    let results = map_pieces(
-        &mut out.spare_capacity_mut()[..len],
-        items,
-        pieces,
-        |range, piece| f(range, zeroed(piece)),
-    );
-    // SAFETY: the pieces of map_pieces cover all of `out[..len]` (`len` is a whole number of
-    // units), and `zeroed` wrote every element of each piece.
-    unsafe { out.set_len(len) };
-    (out, results)
+    map_lazily_zeroed_pieces(len, items, pieces, |range, piece| {
+        let whole = piece.rest.len();
+        f(range, piece.next(whole))
+    })
 }
 
 /// [`map_zeroed_pieces`] for ops that fill their piece a part at a time, in order (a block
@@ -150,7 +138,7 @@ pub(crate) fn map_lazily_zeroed_pieces<R: Send>(
 ) -> (Vec<f32>, Vec<R>) {
     assert!(
         len.checked_rem(items).unwrap_or(len) == 0,
-        "map_lazily_zeroed_pieces: {len} values are not {items} equal units"
+        "map_zeroed_pieces: {len} values are not {items} equal units"
     );
     let mut out = Vec::with_capacity(len);
     let results = map_pieces(
