@@ -25,7 +25,8 @@
 //! this model needs none), batch normalisation and dropout (chapter 6), and GPU kernels.
 //!
 //! By default this crate is built with the reference solutions in `solutions/`; the
-//! `learner` feature builds it with your files in `exercises/` instead.
+//! `learner` feature builds it with each file of yours in `exercises/` that you have written,
+//! and the reference for the rest.
 
 pub mod augment;
 pub mod digit;
@@ -36,16 +37,23 @@ pub mod train;
 pub use model::{Arch, Cnn, LayerSummary};
 pub use train::{evaluate, train, Evaluation, TrainConfig, Training};
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/conv2d_naive.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/conv2d_naive.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_conv2d_naive, path = "../exercises/conv2d_naive.rs")]
+#[cfg_attr(not(yours_conv2d_naive), path = "../solutions/conv2d_naive.rs")]
 mod conv2d_naive;
-#[cfg_attr(feature = "learner", path = "../exercises/im2col.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/im2col.rs")]
+#[cfg_attr(yours_im2col, path = "../exercises/im2col.rs")]
+#[cfg_attr(not(yours_im2col), path = "../solutions/im2col.rs")]
 mod im2col;
-#[cfg_attr(feature = "learner", path = "../exercises/max_pool_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/max_pool_backward.rs")]
+#[cfg_attr(yours_max_pool_backward, path = "../exercises/max_pool_backward.rs")]
+#[cfg_attr(
+    not(yours_max_pool_backward),
+    path = "../solutions/max_pool_backward.rs"
+)]
 mod max_pool_backward;
 
 pub use conv2d_naive::conv2d_naive;
