@@ -203,7 +203,8 @@ pub fn print_summary(results: &Results) {
             sep.test_accuracy
         ),
         None => println!(
-            "setosa/versicolor     did not converge in {} epochs: raise --epochs",
+            "setosa/versicolor     did not converge in {} epochs: these two species are separable, so \
+             raise --epochs; on your own code, an exercise is more likely wrong",
             sep.training.mistakes_per_epoch.len()
         ),
     }
