@@ -353,3 +353,36 @@ fn a_diverging_run_stops_and_says_to_lower_the_learning_rate() {
     assert!(all.contains("diverged") && all.contains("--lr"), "{all}");
     assert!(!out.join("metrics.json").exists());
 }
+
+#[test]
+fn a_malformed_threads_variable_is_the_same_clear_error_for_training_and_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("none.safetensors");
+    let with_variable = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_05-cnn"))
+            .args(args)
+            .env("SMALLNETS_THREADS", "many")
+            .output()
+            .expect("the binary runs")
+    };
+    let expected = "error: the environment variable SMALLNETS_THREADS is \"many\"; set it to a \
+                    whole number of threads from 1 up, or unset it to use every core";
+    let out = dir.path().join("out");
+    let training = with_variable(&["--quiet", "--out", s(&out)]);
+    let eval = with_variable(&["eval", "--checkpoint", s(&checkpoint)]);
+    for output in [&training, &eval] {
+        let all = assert_clean_failure(output);
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr).trim(),
+            expected,
+            "{all}"
+        );
+    }
+    // `--threads` wins over the variable: eval gets as far as the missing checkpoint.
+    let eval = with_variable(&["eval", "--threads", "1", "--checkpoint", s(&checkpoint)]);
+    let all = assert_clean_failure(&eval);
+    assert!(
+        !all.contains("SMALLNETS_THREADS") && all.contains("none.safetensors"),
+        "{all}"
+    );
+}
