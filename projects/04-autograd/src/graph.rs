@@ -89,33 +89,25 @@ pub enum Rendering {
 }
 
 /// Renders the DOT file `dot_file` to the SVG file `svg_file` with Graphviz's `dot`, if it
-/// is installed; through a temporary file, so a failed rendering leaves no half picture.
+/// is installed. `dot` writes the picture to its standard output, which is then written like
+/// every other result file (`run::write_atomic`), so a failed rendering leaves no half picture.
 ///
 /// # Errors
-/// If `dot` is installed but fails, or the file cannot be renamed into place.
+/// If `dot` is installed but fails, or the SVG cannot be written.
 pub fn render_svg(dot_file: &Path, svg_file: &Path) -> anyhow::Result<Rendering> {
-    let temporary = svg_file.with_extension("svg.tmp");
-    let output = match Command::new("dot")
-        .arg("-Tsvg")
-        .arg(dot_file)
-        .arg("-o")
-        .arg(&temporary)
-        .output()
-    {
+    let output = match Command::new("dot").arg("-Tsvg").arg(dot_file).output() {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Rendering::NoGraphviz),
         Err(e) => return Err(e).context("running Graphviz's `dot`"),
     };
     if !output.status.success() {
-        let _ = std::fs::remove_file(&temporary);
         anyhow::bail!(
             "Graphviz's `dot` could not render {}: {}",
             dot_file.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    std::fs::rename(&temporary, svg_file)
-        .with_context(|| format!("renaming {} into place", temporary.display()))?;
+    run::write_atomic(svg_file, &output.stdout)?;
     Ok(Rendering::Rendered)
 }
 
