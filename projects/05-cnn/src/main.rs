@@ -186,12 +186,6 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     let test = cnn::evaluate(&model, &mnist.test, 500);
     let last = training.epochs.last().expect("at least one epoch");
 
-    std::fs::create_dir_all(&session.out_dir).with_context(|| {
-        format!(
-            "cannot create the output folder {}; pass --out with a writable folder",
-            session.out_dir.display()
-        )
-    })?;
     model.save(&session.output("model.safetensors"))?;
     figures::curves(&mut session, &training)?;
     figures::filters(&mut session, &model)?;
