@@ -1,13 +1,15 @@
 use ndarray::{Array4, ArrayView2};
 
-/// The adjoint of [`im2col`](crate::im2col): given a matrix `cols: [C·KH·KW, N·OH·OW]` laid
-/// out as im2col lays out a batch of `shape = (N, C, H, W)` images, adds every entry back
-/// onto the pixel im2col copied it from, and returns the `[N, C, H, W]` sums. A pixel that
-/// im2col copied into nine columns receives the sum of nine entries; entries that stand for
-/// the padding belong to no pixel and are dropped.
+/// The adjoint of [`im2col`](crate::im2col): given a matrix
+/// `cols: [C·KH·KW, N·OH·OW]` laid out as im2col lays out a batch of
+/// `shape = (N, C, H, W)` images, adds every entry back onto the pixel im2col copied
+/// it from, and returns the `[N, C, H, W]` sums. A pixel that im2col copied into
+/// nine columns receives the sum of nine entries; entries that stand for the padding
+/// belong to no pixel and are dropped.
 ///
-/// This is the backward pass of im2col: if `cols` holds the gradient of the loss with
-/// respect to each copy, `col2im(cols)` is the gradient with respect to each pixel.
+/// This is the backward pass of im2col: if `cols` holds the gradient of the loss
+/// with respect to each copy, `col2im(cols)` is the gradient with respect to each
+/// pixel.
 pub fn col2im(
     cols: ArrayView2<f32>,
     shape: (usize, usize, usize, usize),

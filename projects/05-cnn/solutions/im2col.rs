@@ -4,13 +4,14 @@ use ndarray::{Array2, ArrayView4};
 /// `[C·KH·KW, N·OH·OW]` (stride 1, `OH = H + 2·padding - KH + 1`, `OW` alike):
 ///
 /// - row `(c·KH + u)·KW + v` is tap (u, v) of the kernel on channel c;
-/// - column `(n·OH + i)·OW + j` is output position (i, j) of image n (image 0's positions
-///   first, row by row, then image 1's, ...);
+/// - column `(n·OH + i)·OW + j` is output position (i, j) of image n (image 0's
+///   positions first, row by row, then image 1's, ...);
 /// - the entry there is the pixel that tap sees from that position,
-///   `x[n, c, i + u - padding, j + v - padding]`, or 0 where it falls in the padding.
+///   `x[n, c, i + u - padding, j + v - padding]`, or 0 in the padding.
 ///
-/// So each column is one `KH × KW` patch of every channel, and a convolution with weights
-/// `w: [O, C, KH, KW]` is one matrix product, `w.reshape([O, C·KH·KW]) · im2col(x)`.
+/// So each column is one `KH × KW` patch of every channel, and a convolution with
+/// weights `w: [O, C, KH, KW]` is one matrix product:
+/// `w.reshape([O, C·KH·KW]) · im2col(x)`.
 pub fn im2col(x: ArrayView4<f32>, kh: usize, kw: usize, padding: usize) -> Array2<f32> {
     let (n, c, h, w) = x.dim();
     let (oh, ow) = (h + 2 * padding - kh + 1, w + 2 * padding - kw + 1);

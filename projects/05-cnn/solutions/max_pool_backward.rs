@@ -1,10 +1,11 @@
 use ndarray::{Array4, ArrayView4};
 
-/// The backward pass of `k × k` max-pooling with stride `k`: given the pooling's input
-/// `x: [N, C, H, W]` and the gradient of the loss with respect to its output
-/// `dy: [N, C, H/k, W/k]`, the gradient with respect to `x`, `[N, C, H, W]`. Each window's
-/// output was its largest input, so the window's gradient goes to that one input (the first
-/// in row-major order if several tie) and every other input of the window gets 0.
+/// The backward pass of `k × k` max-pooling with stride `k`: given the pooling's
+/// input `x: [N, C, H, W]` and the gradient of the loss with respect to its output
+/// `dy: [N, C, H/k, W/k]`, the gradient with respect to `x`, `[N, C, H, W]`. Each
+/// window's output was its largest input, so the window's gradient goes to that one
+/// input (the first in row-major order if several tie) and every other input of the
+/// window gets 0.
 pub fn max_pool_backward(x: ArrayView4<f32>, dy: ArrayView4<f32>, k: usize) -> Array4<f32> {
     let mut dx = Array4::zeros(x.dim());
     for ((n, c, i, j), &g) in dy.indexed_iter() {

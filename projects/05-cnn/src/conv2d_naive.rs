@@ -8,7 +8,9 @@ use ndarray::{Array4, ArrayView1, ArrayView4};
 /// The convolution layer's forward pass, straight from the discrete sum (stride 1):
 /// `x: [N, C, H, W]`, `w: [O, C, KH, KW]`, `b: [O]` -> `[N, O, OH, OW]` with
 /// `OH = H + 2·padding - KH + 1` (and `OW` alike), where
-/// `y[n, o, i, j] = b[o] + Σ_c Σ_u Σ_v x[n, c, i + u - padding, j + v - padding] · w[o, c, u, v]`
+///
+/// `y[n, o, i, j] = b[o] + Σ_c Σ_u Σ_v x[n, c, i+u-padding, j+v-padding] · w[o, c, u, v]`
+///
 /// and `x` is 0 outside the image (the padding).
 pub fn conv2d_naive(
     x: ArrayView4<f32>,

@@ -13,9 +13,9 @@
 //! Legend: N = batch, C = input channels, H×W = image size, O = filters, KH×KW = kernel,
 //! OH×OW = output size, P = OH·OW positions per image, K = C·KH·KW taps per patch.
 
-use ndarray::{Array2, Array4, ArrayD, Axis, Ix4};
+use ndarray::{Array2, Array4, ArrayD, ArrayView2, ArrayView4, Axis, Ix4};
 use tensor::gemm::gemm;
-use tensor::Tensor;
+use tensor::{Data, Tensor};
 
 use crate::{col2im, im2col, max_pool_backward};
 
@@ -43,126 +43,72 @@ impl Default for ConvPath {
     }
 }
 
-/// The four sizes of a `[N, C, H, W]` tensor.
-#[track_caller]
-fn dims4(t: &Tensor, what: &str) -> (usize, usize, usize, usize) {
-    match t.shape()[..] {
-        [n, c, h, w] => (n, c, h, w),
-        ref other => panic!("{what} must be 4-D, got shape {other:?}"),
-    }
-}
-
 // ANCHOR: conv2d
 /// Convolution with stride 1: `x: [N, C, H, W]`, `w: [O, C, KH, KW]`, `b: [O]` ->
-/// `[N, O, OH, OW]`, `OH = H + 2·padding - KH + 1`. The same function as
-/// [`conv2d_naive`](crate::conv2d_naive), computed as `W · im2col(x)` with
-/// `W = w.reshape([O, K])`.
-///
-/// Backward, for `Y = W · cols` with `δ = ∂L/∂Y` laid out as `[O, N·P]`:
-/// `∂L/∂W = δ · colsᵀ`, `∂L/∂cols = Wᵀ · δ`, then `∂L/∂x = col2im(∂L/∂cols)` (each pixel
-/// gets the sum of its copies' gradients), and `∂L/∂b` is `δ` summed over its columns.
-///
-/// # Panics
-/// If the shapes do not fit together, or if `im2col` or `col2im` returns a matrix of the
-/// wrong shape (the message says which one, and the shape it should have).
+/// `[N, O, OH, OW]`. The function [`conv2d_naive`](crate::conv2d_naive) computes,
+/// as `Y = W · cols` with `W = w` as `[O, K]` and `cols = im2col(x)`, `[K, N·P]`.
 #[track_caller]
 pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, padding: usize) -> Tensor {
-    let (n, c, h, width) = dims4(x, "conv2d's input");
-    let (o, wc, kh, kw) = dims4(w, "conv2d's weight");
-    assert!(
-        c == wc && b.shape() == [o] && h + 2 * padding >= kh && width + 2 * padding >= kw,
-        "conv2d: input {:?}, weight {:?} and bias {:?} do not fit together with padding {padding}",
-        x.shape(),
-        w.shape(),
-        b.shape()
-    );
-    let (oh, ow) = (h + 2 * padding - kh + 1, width + 2 * padding - kw + 1);
+    let [n, c, h, width, o, kh, kw, oh, ow] = conv_sizes(x, w, b, padding);
     let (k, p) = (c * kh * kw, oh * ow);
 
     // Every image's patches side by side: [K, N·P].
     let x_value = x.value();
-    let cols = im2col(view4(&x_value), kh, kw, padding);
-    assert_eq!(
-        cols.dim(),
-        (k, n * p),
-        "im2col of {:?} with a {kh}x{kw} kernel and padding {padding} should be [C·KH·KW, N·OH·OW]",
-        x.shape()
-    );
-    // The weights as one filter per row, [O, K]: a view of the same numbers.
-    let w_value = w.value();
-    let w2 = w_value
-        .view()
-        .into_shape_with_order((o, k))
-        .expect("the weights are contiguous");
+    let cols = im2col(as4(&x_value), kh, kw, padding);
+    check_shape("im2col", cols.shape(), &[k, n * p]);
 
-    // Y = W · cols, [O, N·P], each row starting from its filter's bias.
-    let b_value = b.value();
+    // Y = W · cols, [O, K]·[K, N·P] = [O, N·P], each row starting from its filter's
+    // bias.
+    let (w_value, b_value) = (w.value(), b.value());
     let mut y = Array2::from_shape_fn((o, n * p), |(filter, _)| b_value[filter]);
-    gemm(1.0, w2, cols.view(), 1.0, y.view_mut());
-    // Row `o` holds map `o` of every image in turn; the output is [N, O, OH, OW].
-    let out = y
-        .into_shape_with_order((o, n, oh, ow))
-        .expect("[O, N·P] is [O, N, OH, OW]")
-        .permuted_axes([1, 0, 2, 3])
-        .as_standard_layout()
-        .into_owned()
-        .into_dyn();
+    gemm(1.0, as2(&w_value, o, k), cols.view(), 1.0, y.view_mut());
 
-    Tensor::from_op("conv2d (im2col)", out, &[x, w, b], move |dy, need| {
-        // δ in Y's layout: [N, O, OH, OW] -> [O, N, OH, OW] -> [O, N·P].
-        let delta = dy
-            .view()
-            .into_dimensionality::<Ix4>()
-            .expect("4-D")
-            .permuted_axes([1, 0, 2, 3])
-            .as_standard_layout()
-            .into_owned()
-            .into_shape_with_order((o, n * p))
-            .expect("contiguous");
-        let w2 = w_value
-            .view()
-            .into_shape_with_order((o, k))
-            .expect("contiguous");
-        let dx = need[0].then(|| {
-            let mut dcols = Array2::zeros((k, n * p));
-            gemm(1.0, w2.t(), delta.view(), 0.0, dcols.view_mut());
-            let dx = col2im(dcols.view(), (n, c, h, width), kh, kw, padding);
-            assert_eq!(
-                dx.dim(),
-                (n, c, h, width),
-                "col2im should give back the input's shape [N, C, H, W]"
-            );
-            dx.into_dyn()
-        });
-        let dw = need[1].then(|| {
-            let mut dw = ArrayD::zeros(vec![o, c, kh, kw]);
-            let dw2 = dw
-                .view_mut()
-                .into_shape_with_order((o, k))
-                .expect("contiguous");
-            gemm(1.0, delta.view(), cols.t(), 0.0, dw2);
-            dw
-        });
-        let db = need[2].then(|| delta.sum_axis(Axis(1)).into_dyn());
-        vec![dx, dw, db]
-    })
+    Tensor::from_op(
+        "conv2d (im2col)",
+        maps(y, n, oh, ow),
+        &[x, w, b],
+        move |dy, need| {
+            let delta = rows(dy); // ∂L/∂Y, laid out as Y: [O, N·P]
+            let w2 = as2(&w_value, o, k);
+            // ∂L/∂x: Wᵀ · δ is the gradient of every copy in cols; col2im adds each
+            // copy's gradient back onto the pixel it was copied from.
+            let dx = need[0].then(|| {
+                let mut dcols = Array2::zeros((k, n * p));
+                gemm(1.0, w2.t(), delta.view(), 0.0, dcols.view_mut());
+                let dx = col2im(dcols.view(), (n, c, h, width), kh, kw, padding);
+                check_shape("col2im", dx.shape(), &[n, c, h, width]);
+                dx.into_dyn()
+            });
+            // ∂L/∂W = δ · colsᵀ, [O, K]: each weight times every pixel it
+            // multiplied.
+            let dw = need[1].then(|| {
+                let mut dw = Array2::zeros((o, k));
+                gemm(1.0, delta.view(), cols.t(), 0.0, dw.view_mut());
+                dw.into_shape_with_order(w_value.shape())
+                    .expect("O·K numbers")
+            });
+            // ∂L/∂b: each filter's row of δ, summed.
+            let db = need[2].then(|| delta.sum_axis(Axis(1)).into_dyn());
+            vec![dx, dw, db]
+        },
+    )
 }
 // ANCHOR_END: conv2d
 
 // ANCHOR: max_pool2d
-/// `k × k` max-pooling with stride `k`: `x: [N, C, H, W]` -> `[N, C, H/k, W/k]`, each output
-/// the largest input of its window (a last row or column that fills no window is left out).
-/// Backward: [`max_pool_backward`], which sends each window's gradient to its largest input.
+/// `k × k` max-pooling with stride `k`: `x: [N, C, H, W]` -> `[N, C, H/k, W/k]`,
+/// each output the largest input of its window (a last row or column that fills no
+/// window is left out). Backward: [`max_pool_backward`], which sends each window's
+/// gradient to its largest input.
 #[track_caller]
 pub fn max_pool2d(x: &Tensor, k: usize) -> Tensor {
-    let (n, c, h, w) = dims4(x, "max_pool2d's input");
+    let x_value = x.value();
+    let xv = as4(&x_value);
+    let (n, c, h, w) = xv.dim();
     assert!(
         k >= 1 && h >= k && w >= k,
-        "max_pool2d: a {k}x{k} window does not fit an input of shape {:?}",
-        x.shape()
+        "max_pool2d: no {k}x{k} window fits in {h}x{w}"
     );
-    let x_value = x.value();
-    let xv = view4(&x_value);
     let mut out = Array4::zeros((n, c, h / k, w / k));
     for ((image, channel, i, j), best) in out.indexed_iter_mut() {
         *best = f32::NEG_INFINITY;
@@ -172,26 +118,82 @@ pub fn max_pool2d(x: &Tensor, k: usize) -> Tensor {
             }
         }
     }
-    let expected = out.dim();
     Tensor::from_op("max_pool2d (lesson)", out.into_dyn(), &[x], move |dy, _| {
         let dy = dy.view().into_dimensionality::<Ix4>().expect("4-D");
-        assert_eq!(
-            dy.dim(),
-            expected,
-            "the pooled gradient has the output's shape"
-        );
-        let dx = max_pool_backward(view4(&x_value), dy, k);
-        assert_eq!(
-            dx.dim(),
-            (n, c, h, w),
-            "max_pool_backward should give back the input's shape [N, C, H, W]"
-        );
+        let dx = max_pool_backward(as4(&x_value), dy, k);
+        check_shape("max_pool_backward", dx.shape(), &[n, c, h, w]);
         vec![Some(dx.into_dyn())]
     })
 }
 // ANCHOR_END: max_pool2d
 
+/// `[N, C, H, W, O, KH, KW, OH, OW]` for a convolution of `x` by `w` and `b`.
+///
+/// # Panics
+/// If the shapes do not fit together; the message names all three.
+#[track_caller]
+fn conv_sizes(x: &Tensor, w: &Tensor, b: &Tensor, padding: usize) -> [usize; 9] {
+    let (xs, ws, bs) = (x.shape(), w.shape(), b.shape());
+    let fits = match (&xs[..], &ws[..], &bs[..]) {
+        (&[_, c, h, width], &[o, wc, kh, kw], &[bo]) => {
+            c == wc && bo == o && h + 2 * padding >= kh && width + 2 * padding >= kw
+        }
+        _ => false,
+    };
+    assert!(
+        fits,
+        "conv2d: input {xs:?}, weight {ws:?} and bias {bs:?} do not fit together with \
+         padding {padding} (expected [N, C, H, W], [O, C, KH, KW] and [O])"
+    );
+    let (n, c, h, width) = (xs[0], xs[1], xs[2], xs[3]);
+    let (o, kh, kw) = (ws[0], ws[2], ws[3]);
+    let (oh, ow) = (h + 2 * padding - kh + 1, width + 2 * padding - kw + 1);
+    [n, c, h, width, o, kh, kw, oh, ow]
+}
+
+/// Panics with a message naming the exercise if one returned an array of the wrong shape.
+#[track_caller]
+fn check_shape(function: &str, got: &[usize], expected: &[usize]) {
+    assert!(
+        got == expected,
+        "{function} returned an array of shape {got:?}, but the convolution needs \
+         {expected:?}; `cargo exercises test {function}` checks it on small cases"
+    );
+}
+
 /// A 4-D tensor value as a 4-D view.
-fn view4(value: &tensor::Data) -> ndarray::ArrayView4<'_, f32> {
+fn as4(value: &Data) -> ArrayView4<'_, f32> {
     value.view().into_dimensionality().expect("checked 4-D")
+}
+
+/// A tensor value (the weights `[O, C, KH, KW]`) as the matrix `[rows, cols]` of the same
+/// numbers, without copying them.
+fn as2(value: &Data, rows: usize, cols: usize) -> ArrayView2<'_, f32> {
+    value
+        .view()
+        .into_shape_with_order((rows, cols))
+        .expect("a parameter's value is contiguous")
+}
+
+/// `Y: [O, N·P]`, whose row `o` holds map `o` of image 0, then of image 1, ..., as the
+/// usual `[N, O, OH, OW]`.
+fn maps(y: Array2<f32>, n: usize, oh: usize, ow: usize) -> ArrayD<f32> {
+    let o = y.nrows();
+    y.into_shape_with_order((o, n, oh, ow))
+        .expect("[O, N·P] is [O, N, OH, OW]")
+        .permuted_axes([1, 0, 2, 3])
+        .as_standard_layout()
+        .into_owned()
+        .into_dyn()
+}
+
+/// The inverse of [`maps`]: `[N, O, OH, OW]` laid out as `[O, N·P]`.
+fn rows(dy: &ArrayD<f32>) -> Array2<f32> {
+    let dy = dy.view().into_dimensionality::<Ix4>().expect("4-D");
+    let (n, o, oh, ow) = dy.dim();
+    dy.permuted_axes([1, 0, 2, 3])
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((o, n * oh * ow))
+        .expect("contiguous")
 }
