@@ -6,6 +6,9 @@
 //! given code), and the tensor crate's own convolution and pooling. The last exercise's tests
 //! put all three of your functions together: the model's lesson path must agree with the
 //! tensor crate's fast op, and a small network must learn digits through it.
+//!
+//! Where a test compares two arrays with `assert_eq!`, `left` is what your function
+//! returned and `right` what it should have.
 
 use ndarray::{array, Array, Array2, Array4, ArrayD, Axis, Dimension, ShapeBuilder};
 use rand::{Rng, SeedableRng};
@@ -49,7 +52,7 @@ mod im2col {
             cols.dim(),
             (4, 4),
             "im2col of one 3x3 image with a 2x2 kernel should be [C·KH·KW, N·OH·OW] = [4, 4]: \
-             a row per kernel tap, a column per output position"
+             a row per kernel tap, a column per output position (left: yours; right: expected)"
         );
         let rows = [
             (
@@ -74,7 +77,8 @@ mod im2col {
                 cols.row(row).to_vec(),
                 expected,
                 "im2col row {row} (channel 0, tap {tap}) should read {meaning}, at each of the \
-                 four output positions in turn (the image is 1 2 3 / 4 5 6 / 7 8 9)"
+                 four output positions in turn (the image is 1 2 3 / 4 5 6 / 7 8 9) (left: \
+                 yours; right: expected)"
             );
         }
     }
@@ -90,7 +94,8 @@ mod im2col {
             cols.dim(),
             (6, 6),
             "im2col of a [1, 2, 1, 2] image with a 1x3 kernel and padding 1 should be [6, 6]: \
-             2 channels x 3 taps, and a 3x2 output (OH = 1 + 2·1 - 1 + 1, OW = 2 + 2·1 - 3 + 1)"
+             2 channels x 3 taps, and a 3x2 output (OH = 1 + 2·1 - 1 + 1, OW = 2 + 2·1 - 3 + 1) \
+             (left: yours; right: expected)"
         );
         let rows = [
             (
@@ -108,7 +113,7 @@ mod im2col {
                 expected,
                 "im2col row {row} ({tap}): output rows 0 and 2 see only the padding (zeros), \
                  output row 1 sees the image's one row shifted by the tap; rows 3 to 5 are \
-                 channel 1's taps, after channel 0's"
+                 channel 1's taps, after channel 0's (left: yours; right: expected)"
             );
         }
     }
@@ -122,7 +127,8 @@ mod im2col {
             cols,
             array![[1.0f32, 5.0], [2.0, 6.0], [3.0, 7.0], [4.0, 8.0]],
             "two 2x2 images with a 2x2 kernel: column 0 should be image 0's one patch and \
-             column 1 image 1's (column (n·OH + i)·OW + j belongs to image n)"
+             column 1 image 1's (column (n·OH + i)·OW + j belongs to image n) (left: yours; \
+             right: expected)"
         );
         // A 1x1 kernel copies each image as it is: image 0's four pixels, then image 1's.
         let cols = im2col(x.view(), 1, 1, 0);
@@ -130,7 +136,7 @@ mod im2col {
             cols,
             array![[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]],
             "with a 1x1 kernel, im2col's one row should be image 0's pixels row by row, then \
-             image 1's"
+             image 1's (left: yours; right: expected)"
         );
     }
 
@@ -148,7 +154,7 @@ mod im2col {
                 cols.dim(),
                 (27, 2 * oh * ow),
                 "im2col of [2, 3, 8, 7] with a 3x3 kernel and padding {padding} should be \
-                 [C·KH·KW, N·OH·OW]"
+                 [C·KH·KW, N·OH·OW] (left: yours; right: expected)"
             );
             let w2 = w.view().into_shape_with_order((5, 27)).unwrap();
             let y = w2.dot(&cols) + b.view().insert_axis(Axis(1)); // [O, N·P]
@@ -183,7 +189,8 @@ mod col2im {
             dx,
             array![[[[1.0f32, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]],
             "col2im of ones should count each pixel's copies: with a 2x2 kernel on a 3x3 \
-             image a corner is in 1 patch, an edge's middle in 2 and the centre in all 4"
+             image a corner is in 1 patch, an edge's middle in 2 and the centre in all 4 (left: \
+             yours; right: expected)"
         );
     }
 
@@ -198,7 +205,7 @@ mod col2im {
             array![[[[5.0f32]]]],
             "col2im with padding: of the nine entries 1..9 only row 4 (tap (1, 1)) was copied \
              from the pixel, so the pixel should get 5; entries in the padding belong to no \
-             pixel and must be dropped, not added to the border"
+             pixel and must be dropped, not added to the border (left: yours; right: expected)"
         );
     }
 
@@ -220,7 +227,8 @@ mod col2im {
             assert_eq!(
                 back.dim(),
                 x.dim(),
-                "col2im should give back the images' shape [N, C, H, W]"
+                "col2im should give back the images' shape [N, C, H, W] (left: yours; right: \
+                 expected)"
             );
             let left = dot(
                 copies.as_standard_layout().as_slice().unwrap(),
@@ -308,7 +316,8 @@ mod max_pool_backward {
             dx,
             array![[[[0.0f32, 10.0, 0.0, 0.0], [0.0, 0.0, 0.0, 20.0]]]],
             "the first window's gradient 10 should go to its largest input, the 5, and the \
-             second's 20 to the 9; every other input changed nothing and gets 0"
+             second's 20 to the 9; every other input changed nothing and gets 0 (left: yours; \
+             right: expected)"
         );
     }
 
@@ -320,7 +329,8 @@ mod max_pool_backward {
             dx,
             array![[[[1.0f32, 0.0], [0.0, 0.0]]]],
             "in a window of four equal inputs the gradient should go to the first in row-major \
-             order, once (the forward pass took that one), not to all four"
+             order, once (the forward pass took that one), not to all four (left: yours; right: \
+             expected)"
         );
     }
 
@@ -334,7 +344,7 @@ mod max_pool_backward {
             array![[[[0.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]],
             "a 3x3 input pooled 2x2 has one window, the top-left 2x2 (largest 4); the large \
              values in the last row and column were in no window and should get 0, and dx \
-             should have x's full 3x3 shape"
+             should have x's full 3x3 shape (left: yours; right: expected)"
         );
     }
 
