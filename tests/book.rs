@@ -110,6 +110,14 @@ fn no_figure_folder_is_older_than_the_code_that_made_it() {
     );
 }
 
+#[test]
+fn every_svg_figure_is_legible_in_the_text_column() {
+    expect_no_problems(
+        "with figures too small to read",
+        check_svg_text_size(&the_book()),
+    );
+}
+
 /// Chapters that still name metric keys in prose and whose figures have no `made-at.txt`: the
 /// `engine` and `cnn` helpers are rewriting them, and the markers pass over them comes after
 /// they merge. Remove a chapter from this list when it has been through that pass.
@@ -1221,6 +1229,113 @@ fn check_figures_made_at(root: &Path, book: &Book) -> Report {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (f) Figures are legible: an SVG wider than the 750-pixel text column is shrunk to fit it,
+// and no text in it may then be smaller than 9 pixels.
+
+/// The width of mdBook's text column, in CSS pixels.
+const COLUMN_PX: f64 = 750.0;
+/// The smallest text a reader can read comfortably, in CSS pixels as shown.
+const MIN_TEXT_PX: f64 = 9.0;
+
+/// An SVG length in CSS pixels (`12`, `12px`, `12pt`).
+fn css_px(length: &str) -> Option<f64> {
+    let length = length.trim();
+    if let Some(pt) = length.strip_suffix("pt") {
+        pt.trim().parse::<f64>().ok().map(|v| v * 4.0 / 3.0)
+    } else {
+        length.trim_end_matches("px").trim().parse().ok()
+    }
+}
+
+fn check_svg_text_size(book: &Book) -> Report {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "svg") {
+                found.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&book.src().join("figures"), &mut files);
+    files.sort();
+    let mut report = Report::default();
+    for file in files {
+        let in_folder = file
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if NOT_YET_ON_MARKERS.contains(&in_folder.as_str()) {
+            continue;
+        }
+        report.checked += 1;
+        let text = read(&file);
+        let doc = match roxmltree::Document::parse_with_options(
+            &text,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        ) {
+            Ok(doc) => doc,
+            Err(e) => {
+                report.problems.push(book.problem(
+                    &file,
+                    1,
+                    format!("is not well-formed SVG: {e}"),
+                ));
+                continue;
+            }
+        };
+        let svg = doc.root_element();
+        let unit = if svg.attribute("width").is_some_and(|w| w.ends_with("pt")) {
+            4.0 / 3.0
+        } else {
+            1.0
+        };
+        let width = svg.attribute("width").and_then(css_px).unwrap_or(COLUMN_PX);
+        let shrink = (COLUMN_PX / width).min(1.0);
+        let smallest = doc
+            .descendants()
+            .filter_map(|n| {
+                let own = n.attribute("font-size");
+                let size = own.and_then(|s| s.trim_end_matches("px").trim().parse::<f64>().ok())?;
+                Some((size * unit * shrink, n))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((shown, node)) = smallest {
+            if shown < MIN_TEXT_PX {
+                let label: String = node
+                    .descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text())
+                    .collect::<String>()
+                    .trim()
+                    .chars()
+                    .take(40)
+                    .collect();
+                report.problems.push(book.problem(
+                    &file,
+                    1,
+                    format!(
+                        "is {width:.0} px wide, so the 750-px column shrinks it and its text \
+                         (`{label}`) shows at {shown:.1} px, under {MIN_TEXT_PX} px; draw it \
+                         narrower or with larger text"
+                    ),
+                ));
+            }
+        }
+    }
+    report
+}
+
+// ---------------------------------------------------------------------------------------------
 // The checks catch what they claim to catch: small books in a temporary folder.
 
 mod checker_catches {
@@ -1642,5 +1757,33 @@ mod checker_catches {
             found[0]
         );
         assert!(found[1].contains("uncommitted code"), "{}", found[1]);
+    }
+
+    #[test]
+    fn an_svg_too_wide_for_its_text_is_caught() {
+        let (_root, book) = tiny_book(&[
+            SUMMARY,
+            ("book/src/ch.md", "# Chapter\n"),
+            (
+                "book/src/figures/01-a/fine.svg",
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="760"><text font-size="12.9">ok</text></svg>"#,
+            ),
+            (
+                "book/src/figures/01-a/wide.svg",
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="1500pt"><text font-size="11">tiny</text></svg>"#,
+            ),
+        ]);
+        let found = messages(&check_svg_text_size(&book));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("book/src/figures/01-a/wide.svg:1: is 2000 px wide"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[0].contains("(`tiny`) shows at 5.5 px"),
+            "{}",
+            found[0]
+        );
     }
 }
