@@ -33,13 +33,17 @@ pub fn neuron_example() -> Value {
 }
 // ANCHOR_END: neuron
 
-/// The graph behind `root` in DOT, laid out left to right, inputs first. Values are
-/// numbered in topological order, so the same computation always gives the same text.
+/// The graph behind `root` in DOT, laid out top to bottom, inputs first, each value a
+/// narrow box of three lines (name, data, gradient). Top to bottom keeps the drawing narrow
+/// enough for the book's 750-pixel column at a readable size; left to right, the neuron's graph
+/// was twice as wide and shrank to 4-pixel labels. Values are numbered in topological order, so
+/// the same computation always gives the same text.
 pub fn to_dot(root: &Value) -> String {
     let order = topological_order(root);
     let index: HashMap<usize, usize> = order.iter().enumerate().map(|(i, v)| (v.id(), i)).collect();
     let mut dot = String::from(
-        "digraph computation {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n",
+        "digraph computation {\n  rankdir=TB;\n  nodesep=0.15;\n  ranksep=0.3;\n  \
+         node [fontname=\"Helvetica\", fontsize=14];\n",
     );
     for (i, value) in order.iter().enumerate() {
         let label = if value.name().is_empty() {
