@@ -4,7 +4,7 @@
 use ndarray::{ArrayD, CowArray, IxDyn, Zip};
 
 use crate::broadcast::{broadcast_shapes, reduce_to_shape};
-use crate::parallel::collect_pieces;
+use crate::fast::parallel::collect_pieces;
 use crate::tensor::{Data, Tensor};
 
 /// `f` applied to each element, allocating only the output (written once, never zeroed

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Array3, ArrayD, ArrayView2, ArrayView3, Axis, Ix2, Ix3};
 
-use crate::gemm::gemm;
+use crate::fast::gemm::gemm;
 use crate::tensor::{Data, Tensor};
 
 fn as2(x: &Data) -> ArrayView2<'_, f32> {

@@ -1,15 +1,12 @@
 //! The ops, one idea per file. Elementwise, shape, reduction, matmul, softmax and embedding
 //! ops are methods on [`crate::Tensor`]; the rest are functions re-exported at the crate root.
 
-pub mod conv;
-pub mod conv_pool;
 pub mod dropout;
 pub mod elementwise;
 pub mod embedding;
 pub mod loss;
 pub mod matmul;
 pub mod norm;
-pub mod pool;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;

@@ -14,10 +14,10 @@
 //! Legend: N = batch, O = output channels, P = positions of a convolution map (OH·OW),
 //! Q = positions of a pooled map (OH/k · OW/k), B = columns of a block.
 
-use crate::ops::conv::Convolution;
-use crate::ops::pool::{pool_plane, winners};
-use crate::parallel::map_zeroed_pieces;
-use crate::scratch::with_scratch;
+use crate::fast::conv::Convolution;
+use crate::fast::parallel::map_zeroed_pieces;
+use crate::fast::pool::{pool_plane, winners};
+use crate::fast::scratch::with_scratch;
 use crate::tensor::Tensor;
 
 // ANCHOR: conv2d_max_pool2d

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use ndarray::{Array4, ArrayD};
 
-use crate::parallel::{for_each_piece, map_zeroed_pieces, pieces_for};
+use crate::fast::parallel::{for_each_piece, map_zeroed_pieces, pieces_for};
 use crate::tensor::Tensor;
 
 /// Output size and checks shared by both poolings.

@@ -35,9 +35,9 @@ use std::ops::Range;
 
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 
-use crate::gemm::gemm_on;
-use crate::parallel::{map_lazily_zeroed_pieces, map_zeroed_pieces, threads};
-use crate::scratch::with_scratch;
+use crate::fast::gemm::gemm_on;
+use crate::fast::parallel::{map_lazily_zeroed_pieces, map_zeroed_pieces, threads};
+use crate::fast::scratch::with_scratch;
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
