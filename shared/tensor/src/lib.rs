@@ -1,6 +1,7 @@
 #![doc = include_str!("../DESIGN.md")]
 
 mod broadcast;
+mod engine;
 mod fast;
 pub mod gradcheck;
 mod graph;
@@ -9,14 +10,15 @@ pub mod ops;
 mod tensor;
 
 pub use broadcast::{broadcast_shapes, reduce_to_shape};
-pub use fast::conv::{conv2d, conv_transpose2d};
-pub use fast::conv_pool::conv2d_max_pool2d;
+pub use engine::{engine, set_engine, with_engine, Engine, ENGINE_VARIABLE};
 pub use fast::gemm;
 pub use fast::parallel::{set_threads, threads};
-pub use fast::pool::{avg_pool2d, max_pool2d};
 pub use graph::{grad_enabled, no_grad};
 pub use memory::keep_freed_memory;
+pub use ops::conv::{conv2d, conv_transpose2d};
+pub use ops::conv_pool::conv2d_max_pool2d;
 pub use ops::dropout::dropout;
 pub use ops::loss::{bce_with_logits, cross_entropy, mse_loss};
 pub use ops::norm::layer_norm;
+pub use ops::pool::{avg_pool2d, max_pool2d};
 pub use tensor::{live_tensors, Data, Tensor};

@@ -1,4 +1,6 @@
-//! 2-D convolution and its transpose, as im2col + matrix multiply, a block of images at a time.
+//! The fast engine's 2-D convolution and its transpose (the reference is `ops/conv.rs`):
+//! im2col + matrix multiply, a block of images at a time, on several threads. `FAST.md`
+//! explains the design and the README has the measurements.
 //!
 //! Legend: N = batch, C = input channels, O = output channels, H×W = input size,
 //! KH×KW = kernel, P = output positions per image (OH·OW), K = C·KH·KW, B = the number of
@@ -15,7 +17,7 @@
 //! other order. The passes of `conv2d` are methods of `Convolution`, which
 //! `conv2d_max_pool2d` (conv_pool.rs) uses too.
 //!
-//! Where the time goes, and what keeps it down (measured: see the README):
+//! Where the time goes, and what keeps it down:
 //! - GEMM: blocks large enough for well-shaped products, one thread per run of images.
 //! - im2col and col2im: with stride 1 and rows of 8 or more, a row of a patch is a run of
 //!   an input row, so each is one copy (or one vectorised add). Otherwise a table, computed
@@ -38,6 +40,7 @@ use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use crate::fast::gemm::gemm_on;
 use crate::fast::parallel::{map_lazily_zeroed_pieces, map_zeroed_pieces, threads};
 use crate::fast::scratch::with_scratch;
+use crate::ops::conv::{check_bias, shape4};
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
@@ -201,7 +204,6 @@ impl Geometry {
 /// `plane.get(PADDING)` is `None`: read as zero, and nothing to add back onto.
 const PADDING: u32 = u32::MAX;
 
-// ANCHOR: im2col
 /// Images `images` of `x: [N, C, H, W]` -> `cols: [K, B]` (B = images.len()·P, then zero
 /// columns up to `g.width(..)`), row-major into `cols`: entry ((c, ky, kx), (n, oy, ox)) is
 /// the input pixel under kernel tap (ky, kx) when the kernel sits at output (oy, ox) of
@@ -249,7 +251,6 @@ fn im2col(x: &[f32], g: Geometry, sources: &[u32], images: Range<usize>, cols: &
         row[images.len() * p..].fill(0.0); // the padding columns
     }
 }
-// ANCHOR_END: im2col
 
 /// The adjoint of `im2col`: adds each entry of `cols: [K, B]` back onto the input pixel it
 /// was copied from, in `out: [images, C, H, W]`. Where patches overlap, contributions add up.
@@ -364,12 +365,6 @@ fn combine(parts: Vec<Partial>) -> Partial {
     total
 }
 
-fn shape4(t: &Data, what: &str, op: &str) -> [usize; 4] {
-    let s = t.shape();
-    assert!(s.len() == 4, "{op}: {what} must be 4-D, got shape {s:?}");
-    [s[0], s[1], s[2], s[3]]
-}
-
 /// `x` itself if it is laid out row-major (no copy), else a row-major copy.
 fn standard(x: Data) -> Data {
     if x.is_standard_layout() {
@@ -377,16 +372,6 @@ fn standard(x: Data) -> Data {
     } else {
         x.as_standard_layout().into_owned().into_shared()
     }
-}
-
-fn check_bias(bias: Option<&Tensor>, channels: usize, op: &str) -> Option<Vec<f32>> {
-    let b = bias?;
-    assert!(
-        b.shape() == [channels],
-        "{op}: bias must have shape [{channels}], got {:?}",
-        b.shape()
-    );
-    Some(b.to_vec())
 }
 
 fn to_nchw(values: Vec<f32>, shape: [usize; 4]) -> ndarray::ArrayD<f32> {
@@ -462,7 +447,7 @@ impl Convolution {
             sources: g.sources(),
             w2: wv.to_shape((o, g.k())).expect("same size").into_owned(), // [O, K]
             w_shape: wv.shape().to_vec(),
-            bias: check_bias(bias, o, op),
+            bias: check_bias(bias, o, op).map(|b| b.to_vec()),
             x: standard(xv),
             weight_gradient: crate::grad_enabled() && weight.requires_grad(),
         }
@@ -635,10 +620,7 @@ impl Convolution {
     }
 }
 
-// ANCHOR: conv2d
-/// 2-D convolution (cross-correlation, as in every DL library).
-/// `x: [N, C, H, W]`, `weight: [O, C, KH, KW]`, `bias: [O]` -> `[N, O, OH, OW]` with
-/// `OH = (H + 2·padding - KH)/stride + 1`, zeros read outside the image.
+/// The fast version of [`crate::ops::conv::conv2d`], the same convolution.
 ///
 /// Per block: `Y = W·cols`, `[O, K]·[K, B]`. Backward, with `dY` as `[O, B]`:
 /// `dW += dY·colsᵀ`, `db += Σ dY` over positions, `dx = col2im(Wᵀ·dY)`.
@@ -691,12 +673,8 @@ pub fn conv2d(
         })
     })
 }
-// ANCHOR_END: conv2d
 
-/// Transposed convolution (the "deconvolution" a GAN's generator upsamples with): the
-/// gradient of `conv2d` with respect to its input, used as a forward op.
-/// `x: [N, C, H, W]`, `weight: [C, O, KH, KW]`, `bias: [O]` -> `[N, O, OH, OW]` with
-/// `OH = (H - 1)·stride - 2·padding + KH`.
+/// The fast version of [`crate::ops::conv::conv_transpose2d`].
 ///
 /// Per block (B = images·H·W): `cols = Wᵀ·x` as `[O·KH·KW, C]·[C, B]`, then `col2im` onto the
 /// output. Backward: `dcols = im2col(dY)`, `dx = W·dcols`, `dW += x·dcolsᵀ`, `db += Σ dY`.
@@ -720,7 +698,7 @@ pub fn conv_transpose2d(
         xv.shape(),
         wv.shape()
     );
-    let bias_values = check_bias(bias, o, "conv_transpose2d");
+    let bias_values = check_bias(bias, o, "conv_transpose2d").map(|b| b.to_vec());
     assert!(stride >= 1, "conv_transpose2d: stride must be at least 1");
     let (oh, ow) = ((h - 1) * stride + kh, (w - 1) * stride + kw);
     assert!(

@@ -1,7 +1,8 @@
-//! A convolution and the max-pooling after it, as one op:
+//! The fast engine's convolution and the max-pooling after it, as one op:
 //! `conv2d_max_pool2d(x, w, b, stride, padding, k)` is `max_pool2d(conv2d(x, w, b, stride,
-//! padding), k, k)`, the same numbers and the same gradients, without the full-size feature
-//! maps in between.
+//! padding), k, k)` (which is the reference version, `ops/conv_pool.rs`), the same numbers
+//! and the same gradients as the fast engine's two ops, without the full-size feature maps
+//! in between.
 //!
 //! Why fuse them: at batch 128, 05-cnn's first convolution writes 11 MB of feature maps,
 //! pooling reads all of it back to keep a quarter, and backward does the same in reverse:
@@ -20,10 +21,8 @@ use crate::fast::pool::{pool_plane, winners};
 use crate::fast::scratch::with_scratch;
 use crate::tensor::Tensor;
 
-// ANCHOR: conv2d_max_pool2d
-/// `max_pool2d(conv2d(x, weight, bias, stride, padding), k, k)` in one pass:
-/// `x: [N, C, H, W]` -> `[N, O, OH/k, OW/k]` (rounded down), where `OH × OW` is the
-/// convolution's output size.
+/// The fast version of [`crate::ops::conv_pool::conv2d_max_pool2d`]: the convolution and
+/// the pooling in one pass.
 ///
 /// # Panics
 /// If the shapes do not fit (the message names them), or a `k × k` window does not fit the
@@ -96,7 +95,6 @@ pub fn conv2d_max_pool2d(
         })
     })
 }
-// ANCHOR_END: conv2d_max_pool2d
 
 #[cfg(test)]
 mod tests {
@@ -128,8 +126,8 @@ mod tests {
             let y = if fused {
                 super::conv2d_max_pool2d(&xt, &wt, Some(&bt), stride, pad, k)
             } else {
-                let maps = crate::conv2d(&xt, &wt, Some(&bt), stride, pad);
-                crate::max_pool2d(&maps, k, k)
+                let maps = crate::fast::conv::conv2d(&xt, &wt, Some(&bt), stride, pad);
+                crate::fast::pool::max_pool2d(&maps, k, k)
             };
             let r = Tensor::new(random(&y.shape(), 4));
             (&y * &r).sum().backward();

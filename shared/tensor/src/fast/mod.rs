@@ -4,7 +4,9 @@
 
 pub mod conv;
 pub mod conv_pool;
+pub mod elementwise;
 pub mod gemm;
+pub mod matmul;
 pub mod parallel;
 pub mod pool;
 pub(crate) mod scratch;

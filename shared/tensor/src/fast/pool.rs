@@ -1,35 +1,17 @@
-//! Max and average pooling over `k × k` windows (no padding).
+//! The fast engine's max and average pooling (the reference is `ops/pool.rs`): planes split
+//! between threads, each output written once, max-pooling's comparisons as selects rather
+//! than branches, and its argmax kept as `u32`. `pool_plane` is also what the fused
+//! convolution and pooling (`conv_pool.rs`) pools each block with.
 
 use std::ops::Range;
 
 use ndarray::{Array4, ArrayD};
 
 use crate::fast::parallel::{for_each_piece, map_zeroed_pieces, pieces_for};
+use crate::ops::pool::pool_shape;
 use crate::tensor::Tensor;
 
-/// Output size and checks shared by both poolings.
-#[track_caller]
-fn pool_shape(x: &Tensor, k: usize, stride: usize, op: &str) -> [usize; 6] {
-    let s = x.shape();
-    assert!(
-        s.len() == 4,
-        "{op}: input must be [N, C, H, W], got shape {s:?}"
-    );
-    assert!(
-        k >= 1 && stride >= 1,
-        "{op}: window and stride must be at least 1"
-    );
-    assert!(
-        s[2] >= k && s[3] >= k,
-        "{op}: a {k}x{k} window does not fit an input of shape {s:?}"
-    );
-    let (oh, ow) = ((s[2] - k) / stride + 1, (s[3] - k) / stride + 1);
-    [s[0], s[1], s[2], s[3], oh, ow]
-}
-
-/// Largest element of each `k × k` window, stepping by `stride`: `[N, C, H, W]` ->
-/// `[N, C, OH, OW]` with `OH = (H - k)/stride + 1`. Backward sends each output's gradient
-/// to the input element that was the max (the first, if several tie).
+/// The fast version of [`crate::ops::pool::max_pool2d`]: the same numbers.
 #[track_caller]
 pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let [n, c, h, w, oh, ow] = pool_shape(x, k, stride, "max_pool2d");
@@ -129,8 +111,7 @@ fn window_max(plane: &[f32], corner: usize, w: usize, k: usize) -> (usize, f32) 
     (best, best_value)
 }
 
-/// Mean of each `k × k` window, stepping by `stride`. Backward spreads each output's
-/// gradient evenly, `g / k²`, over its window.
+/// The fast version of [`crate::ops::pool::avg_pool2d`].
 #[track_caller]
 pub fn avg_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     let [n, c, h, w, oh, ow] = pool_shape(x, k, stride, "avg_pool2d");
