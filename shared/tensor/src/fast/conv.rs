@@ -601,7 +601,7 @@ impl Convolution {
             part
         });
         let total = combine(parts);
-        vec![
+        let mut grads = vec![
             need_x.then(|| to_nchw(dx, [g.n, g.c, g.h, g.w])),
             need_w.then(|| {
                 total
@@ -616,7 +616,9 @@ impl Convolution {
             need.get(2).and_then(|&need| {
                 need.then(|| ArrayD::from_shape_vec(IxDyn(&[o]), total.db).expect("O values"))
             }),
-        ]
+        ];
+        grads.truncate(need.len()); // one per input: none for a missing bias
+        grads
     }
 }
 
@@ -797,7 +799,7 @@ pub fn conv_transpose2d(
             part
         });
         let total = combine(parts);
-        vec![
+        let mut grads = vec![
             need_x.then(|| to_nchw(dx, [n, c, h, w])),
             need_w.then(|| {
                 total
@@ -812,7 +814,9 @@ pub fn conv_transpose2d(
                         .expect("O values")
                 })
             }),
-        ]
+        ];
+        grads.truncate(need.len()); // one per input: none for a missing bias
+        grads
     })
 }
 

@@ -190,11 +190,11 @@ pub fn conv2d(
         let dw = dw
             .into_shape_with_order((o, c, kh, kw))
             .expect("O·K values");
-        vec![
-            dx.map(Array4::into_dyn),
-            need[1].then(|| dw.into_dyn()),
-            need.get(2).and_then(|&need| need.then(|| db.into_dyn())),
-        ]
+        let mut grads = vec![dx.map(Array4::into_dyn), need[1].then(|| dw.into_dyn())];
+        if let Some(&need_bias) = need.get(2) {
+            grads.push(need_bias.then(|| db.into_dyn())); // only if there is a bias
+        }
+        grads
     })
 }
 // ANCHOR_END: conv2d
@@ -281,11 +281,11 @@ pub fn conv_transpose2d(
         let dw = dw
             .into_shape_with_order((c, o, kh, kw))
             .expect("C·K values");
-        vec![
-            dx.map(Array4::into_dyn),
-            need[1].then(|| dw.into_dyn()),
-            need.get(2).and_then(|&need| need.then(|| db.into_dyn())),
-        ]
+        let mut grads = vec![dx.map(Array4::into_dyn), need[1].then(|| dw.into_dyn())];
+        if let Some(&need_bias) = need.get(2) {
+            grads.push(need_bias.then(|| db.into_dyn())); // only if there is a bias
+        }
+        grads
     })
 }
 
