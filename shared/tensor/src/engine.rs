@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// Which version of the ops runs: see the [module documentation](self).
+/// Which version of the ops runs: see [the crate documentation](crate#two-engines).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     /// The plain versions in `src/ops/`: one thread, written to be read.

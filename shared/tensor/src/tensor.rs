@@ -136,22 +136,28 @@ impl Tensor {
     /// use tensor::gradcheck::{check_gradients, DEFAULT_STEP, DEFAULT_TOLERANCE};
     /// use tensor::Tensor;
     ///
-    /// /// `x³` for each element of `x`; its derivative is `3x²`.
-    /// fn cube(x: &Tensor) -> Tensor {
-    ///     let xv = x.value(); // shares x's storage: kept for the backward pass
-    ///     let y = xv.mapv(|v| v * v * v);
-    ///     Tensor::from_op("cube", y, &[x], move |g, _need| {
-    ///         vec![Some(g * &xv.mapv(|v| 3.0 * v * v))] // chain rule: g · dy/dx
+    /// /// `a · b` element by element (same shapes): ∂/∂a = b and ∂/∂b = a.
+    /// fn times(a: &Tensor, b: &Tensor) -> Tensor {
+    ///     let (av, bv) = (a.value(), b.value()); // shared, not copied: kept for backward
+    ///     let y = &av * &bv;
+    ///     Tensor::from_op("times", y, &[a, b], move |g, need| {
+    ///         // One entry per input; work only for those that want a gradient.
+    ///         vec![need[0].then(|| g * &bv), need[1].then(|| g * &av)]
     ///     })
     /// }
     ///
-    /// let x = Tensor::param(array![1.0f32, -2.0]);
-    /// cube(&x).sum().backward();
-    /// assert_eq!(x.grad().unwrap(), array![3.0f32, 12.0].into_dyn());
+    /// let a = Tensor::param(array![1.0f32, -2.0]);
+    /// let b = Tensor::new(array![3.0f32, 0.5]); // a constant: need[1] is false
+    /// times(&a, &b).sum().backward();
+    /// assert_eq!(a.grad().unwrap(), array![3.0f32, 0.5].into_dyn());
     ///
     /// // The backward pass agrees with finite differences (the largest error is returned).
-    /// let at = [array![[0.5f32, -1.5], [2.0, 0.1]].into_dyn()];
-    /// let worst = check_gradients(|t| cube(&t[0]), &at, DEFAULT_STEP, DEFAULT_TOLERANCE);
+    /// let at = [
+    ///     array![[0.5f32, -1.5], [2.0, 0.1]].into_dyn(),
+    ///     array![[1.0f32, 0.3], [-0.7, 2.0]].into_dyn(),
+    /// ];
+    /// let f = |t: &[Tensor]| times(&t[0], &t[1]);
+    /// let worst = check_gradients(f, &at, DEFAULT_STEP, DEFAULT_TOLERANCE);
     /// assert!(worst.unwrap() < 1e-3);
     /// ```
     pub fn from_op(
