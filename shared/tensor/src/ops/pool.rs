@@ -45,17 +45,18 @@ pub fn max_pool2d(x: &Tensor, k: usize, stride: usize) -> Tensor {
     // For each output, the (row, column) of its maximum: where backward sends its gradient.
     let mut argmax = Array4::from_elem((n, c, oh, ow), (0, 0));
     for ((i, ch, oy, ox), max) in out.indexed_iter_mut() {
+        // The window's top left is (top, left); read it row by row.
         let (top, left) = (oy * stride, ox * stride);
-        let window = xv.slice(s![i, ch, top..top + k, left..left + k]);
-        let mut best = ((0, 0), window[[0, 0]]);
-        for (at, &v) in window.indexed_iter() {
-            if v > best.1 {
-                best = (at, v); // strictly greater: the first of equal maxima stays
+        let (mut best, mut best_value) = ((top, left), xv[[i, ch, top, left]]);
+        for (dy, dx) in ndarray::indices((k, k)) {
+            let (iy, ix) = (top + dy, left + dx);
+            if xv[[i, ch, iy, ix]] > best_value {
+                // Strictly greater: the first of equal maxima stays.
+                (best, best_value) = ((iy, ix), xv[[i, ch, iy, ix]]);
             }
         }
-        let ((dy, dx), value) = best;
-        *max = value;
-        argmax[[i, ch, oy, ox]] = (top + dy, left + dx);
+        *max = best_value;
+        argmax[[i, ch, oy, ox]] = best;
     }
     Tensor::from_op("max_pool2d", out.into_dyn(), &[x], move |g, _| {
         let mut dx = Array4::zeros((n, c, h, w));
