@@ -40,7 +40,7 @@ use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, IxDyn};
 use crate::fast::gemm::gemm_on;
 use crate::fast::parallel::{map_lazily_zeroed_pieces, map_zeroed_pieces, threads};
 use crate::fast::scratch::with_scratch;
-use crate::ops::conv::{check_bias, shape4};
+use crate::ops::conv::{check_bias, output_size, shape4};
 use crate::tensor::{Data, Tensor};
 
 /// Columns per block: `[K, B]` with K ≤ 600 or so stays within a core's L2 cache.
@@ -66,17 +66,9 @@ struct Geometry {
 
 impl Geometry {
     #[track_caller]
-    fn new(input: [usize; 4], kh: usize, kw: usize, stride: usize, pad: usize) -> Geometry {
+    fn new(op: &str, input: [usize; 4], kh: usize, kw: usize, stride: usize, pad: usize) -> Self {
         let [n, c, h, w] = input;
-        assert!(stride >= 1, "conv: stride must be at least 1");
-        assert!(
-            h + 2 * pad >= kh && w + 2 * pad >= kw,
-            "conv: a {kh}x{kw} kernel does not fit an input of {h}x{w} with padding {pad}"
-        );
-        let (oh, ow) = (
-            (h + 2 * pad - kh) / stride + 1,
-            (w + 2 * pad - kw) / stride + 1,
-        );
+        let [oh, ow] = output_size(op, [h, w], [kh, kw], stride, pad);
         Geometry {
             n,
             c,
@@ -440,7 +432,7 @@ impl Convolution {
             xv.shape(),
             wv.shape()
         );
-        let g = Geometry::new([n, c, h, w], kh, kw, stride, padding);
+        let g = Geometry::new(op, [n, c, h, w], kh, kw, stride, padding);
         Convolution {
             g,
             o,
@@ -709,7 +701,7 @@ pub fn conv_transpose2d(
     );
     let (oh, ow) = (oh - 2 * padding, ow - 2 * padding);
     // The convolution whose input-gradient this is: from [N, O, OH, OW] down to [N, C, H, W].
-    let g = Geometry::new([n, o, oh, ow], kh, kw, stride, padding);
+    let g = Geometry::new("conv_transpose2d", [n, o, oh, ow], kh, kw, stride, padding);
     debug_assert!(g.oh == h && g.ow == w);
     let (k, p, big) = (g.k(), g.p(), o * oh * ow); // K = O·KH·KW, P = H·W, one output image
     let sources = g.sources();

@@ -44,15 +44,7 @@ impl Geometry {
         stride: usize,
         pad: usize,
     ) -> Self {
-        assert!(stride >= 1, "{op}: stride must be at least 1");
-        assert!(
-            h + 2 * pad >= kh && w + 2 * pad >= kw,
-            "{op}: a {kh}x{kw} kernel does not fit an input of {h}x{w} with padding {pad}"
-        );
-        let (oh, ow) = (
-            (h + 2 * pad - kh) / stride + 1,
-            (w + 2 * pad - kw) / stride + 1,
-        );
+        let [oh, ow] = output_size(op, [h, w], [kh, kw], stride, pad);
         Geometry {
             c,
             h,
@@ -287,6 +279,30 @@ pub fn conv_transpose2d(
         }
         grads
     })
+}
+
+/// A convolution's output size `[OH, OW]` for an input of `[H, W]`: the positions a
+/// `KH × KW` kernel takes, `stride` apart, on the input with `pad` zeros around it.
+///
+/// # Panics
+/// If the stride is 0 or the kernel does not fit; the message names `op` and the sizes.
+#[track_caller]
+pub(crate) fn output_size(
+    op: &str,
+    [h, w]: [usize; 2],
+    [kh, kw]: [usize; 2],
+    stride: usize,
+    pad: usize,
+) -> [usize; 2] {
+    assert!(stride >= 1, "{op}: stride must be at least 1");
+    assert!(
+        h + 2 * pad >= kh && w + 2 * pad >= kw,
+        "{op}: a {kh}x{kw} kernel does not fit an input of {h}x{w} with padding {pad}"
+    );
+    [
+        (h + 2 * pad - kh) / stride + 1,
+        (w + 2 * pad - kw) / stride + 1,
+    ]
 }
 
 /// The four sizes of a 4-D value, or a panic naming `op`, `what` and its shape.
