@@ -47,7 +47,7 @@ mod conv2d_naive;
 pub use conv2d_naive::conv2d_naive;
 pub use model::{Arch, Cnn, LayerSummary};
 pub use ops::ConvPath;
-pub use train::{evaluate, train, Evaluation, TrainConfig, Training};
+pub use train::{evaluate, train, Evaluation, HeldOut, TrainConfig, Training};
 
 // The heart of the technique: your files in exercises/ with the `learner` feature, the
 // reference solutions in solutions/ without it.
