@@ -37,7 +37,7 @@ extra_run() {
 # never on the test set. The one with the highest validation accuracy then trains on all
 # 60,000 and is tested once, into figures/05-cnn/best/. The candidates' table is
 # figures/05-cnn/select/selection.md, the choice figures/05-cnn/select/choice.json.
-CNN_SELECT_EPOCHS=15
+CNN_SELECT_EPOCHS=10
 CNN_CANDIDATES=(
     "constant|"
     "cosine|--cosine"

@@ -250,7 +250,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             .metric("train_loss", last.train_loss)
     };
     // Ten digits: guessing scores 0.1.
-    session.warn_if_at_chance(&report, &[("test_accuracy", 0.1)]);
+    let accuracy = format!("{held_out_name}_accuracy");
+    session.warn_if_at_chance(&report, &[(accuracy.as_str(), 0.1)]);
     session.finish(&report)
 }
 
