@@ -850,10 +850,10 @@ pub fn computation_graph() -> String {
         "L = (a · b + c) · f",
     );
     let notes = [
-        "Forward, left to right: each value from its inputs.",
-        "Backward, right to left: a × hands each input",
-        "the other input times its own grad; a + passes",
-        "its grad on unchanged.",
+        "Forward, left to right: each value from",
+        "its inputs. Backward, right to left: a ×",
+        "hands each input the other input times",
+        "its own grad; a + passes its grad on.",
     ];
     for (i, note) in notes.iter().enumerate() {
         svg.text(
