@@ -7,12 +7,16 @@
 //!
 //! | file | chapter | shows |
 //! |---|---|---|
+//! | `perceptron_unit.svg` | 1 | the perceptron: inputs, weights, a sum, a sign |
 //! | `perceptron_update.svg` | 1 | one update of the perceptron turning its line toward a mistake |
 //! | `descent_rates.svg` | 2 | gradient descent on a quadratic bowl at three learning rates |
+//! | `softmax_scores.svg` | 2 | four scores through exp and normalising to probabilities, and the loss |
 //! | `mlp_layers.svg` | 3 | the 784-512-10 network: layers, shapes, forward and backward |
+//! | `xor_hidden.svg` | 3 | XOR: no line in the input plane, one line after a ReLU layer |
 //! | `computation_graph.svg` | 4 | a small expression's graph with every value and gradient |
+//! | `gradients_add.svg` | 4 | a value used twice receives two gradient shares, in topological order |
 //! | `conv_sliding.svg` | 5 | a 3×3 kernel sliding over a 5×5 image |
-//! | `im2col.svg` | 5 | the patch matrix that turns convolution into one matrix product |
+//! | `im2col.svg` | 5 | the patch matrix (a column per position) that makes convolution one matrix product |
 //! | `maxpool_gradient.svg` | 5 | max-pooling forward, and its gradient routed to the maxima |
 
 use std::fmt::Write;
@@ -20,10 +24,14 @@ use std::fmt::Write;
 /// Every diagram: its file name and its SVG text.
 pub fn all() -> Vec<(&'static str, String)> {
     vec![
+        ("perceptron_unit.svg", perceptron_unit()),
         ("perceptron_update.svg", perceptron_update()),
         ("descent_rates.svg", descent_rates()),
+        ("softmax_scores.svg", softmax_scores()),
         ("mlp_layers.svg", mlp_layers()),
+        ("xor_hidden.svg", xor_hidden()),
         ("computation_graph.svg", computation_graph()),
+        ("gradients_add.svg", gradients_add()),
         ("conv_sliding.svg", conv_sliding()),
         ("im2col.svg", im2col()),
         ("maxpool_gradient.svg", maxpool_gradient()),
@@ -207,6 +215,11 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// `v` to `decimals` places, with a real minus sign.
+fn fixed(v: f64, decimals: usize) -> String {
+    format!("{v:.decimals$}").replace('-', "−")
+}
+
 /// `v` with a real minus sign, and without a trailing `.0`.
 fn num(v: f64) -> String {
     let s = if v.fract() == 0.0 {
@@ -225,6 +238,86 @@ fn grid_of(values: &[Vec<f64>]) -> Vec<Vec<String>> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chapter 1: the perceptron as a unit.
+
+/// Four inputs (iris's four measurements), a weight on each, a weighted sum plus a bias, and
+/// the sign of that score as the answer.
+pub fn perceptron_unit() -> String {
+    let mut svg = Svg::new(750.0, 330.0);
+    let inputs = ["sepal length", "sepal width", "petal length", "petal width"];
+    let sum = (420.0, 150.0);
+    for (i, name) in inputs.iter().enumerate() {
+        let y = 45.0 + 70.0 * i as f64;
+        let at = (165.0, y);
+        svg.text((135.0, y), 14.0, Anchor::End, GREY, name);
+        svg.circle(at, 17.0, "#EAF3FA", BLUE);
+        svg.text(
+            at,
+            15.0,
+            Anchor::Middle,
+            "#000000",
+            &format!("x{}", ["₁", "₂", "₃", "₄"][i]),
+        );
+        svg.arrow(
+            (182.0, y),
+            (sum.0 - 36.0, sum.1 + (y - sum.1) * 0.2),
+            GREY,
+            1.5,
+        );
+        let mid = (265.0, y + (sum.1 - y) * 0.36 - 10.0);
+        svg.bold(
+            mid,
+            15.0,
+            Anchor::Middle,
+            VERMILLION,
+            &format!("w{}", ["₁", "₂", "₃", "₄"][i]),
+        );
+    }
+    svg.circle(sum, 34.0, "#F2F2F2", "#000000");
+    svg.bold((sum.0, sum.1 - 6.0), 22.0, Anchor::Middle, "#000000", "Σ");
+    svg.text(
+        (sum.0, sum.1 + 18.0),
+        13.0,
+        Anchor::Middle,
+        "#000000",
+        "+ b",
+    );
+    svg.arrow((sum.0 + 34.0, sum.1), (530.0, sum.1), GREY, 1.5);
+    svg.text((495.0, sum.1 - 16.0), 14.0, Anchor::Middle, GREY, "score");
+    svg.rect(530.0, sum.1 - 22.0, 64.0, 44.0, "#FFFFFF", "#000000");
+    svg.text((562.0, sum.1), 15.0, Anchor::Middle, "#000000", "sign");
+    svg.arrow((594.0, sum.1), (630.0, sum.1), GREY, 1.5);
+    svg.bold(
+        (638.0, sum.1 - 11.0),
+        15.0,
+        Anchor::Start,
+        GREEN,
+        "+1 or −1",
+    );
+    svg.text(
+        (638.0, sum.1 + 11.0),
+        13.0,
+        Anchor::Start,
+        GREY,
+        "the answer",
+    );
+    let notes = [
+        "score = x₁w₁ + x₂w₂ + x₃w₃ + x₄w₄ + b = x · w + b;",
+        "the answer is +1 when the score is above 0, else −1. Learning is choosing w and b.",
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        svg.text(
+            (20.0, 295.0 + 20.0 * k as f64),
+            14.0,
+            Anchor::Start,
+            "#000000",
+            note,
+        );
+    }
+    svg.finish("The perceptron: a weighted sum of the inputs plus a bias, and its sign")
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chapter 1: one perceptron update.
 
 /// A point with `y = +1` on the wrong side of the line `w·x = 0` (bias 0, so the picture is
@@ -234,7 +327,7 @@ pub fn perceptron_update() -> String {
     let x = (-1.0, 1.5);
     let eta = 1.0;
     let w_new = (w.0 + eta * x.0, w.1 + eta * x.1);
-    let mut svg = Svg::new(720.0, 380.0);
+    let mut svg = Svg::new(750.0, 380.0);
     // The plane: [-3.2, 3.2] × [-3.2, 3.2] into a 360-pixel square.
     let (ox, oy, scale) = (190.0, 190.0, 54.0);
     let at = |(a, b): (f64, f64)| (ox + a * scale, oy - b * scale);
@@ -279,7 +372,7 @@ pub fn perceptron_update() -> String {
         "+ η y x",
     );
     svg.text(
-        at((x.0 - 0.2, x.1 + 0.35)),
+        at((x.0 - 0.22, x.1 - 0.02)),
         15.0,
         Anchor::End,
         VERMILLION,
@@ -295,28 +388,26 @@ pub fn perceptron_update() -> String {
     svg.text(at((-1.85, 0.45)), 14.0, Anchor::Middle, GREEN, "new line");
 
     let score = |w: (f64, f64)| w.0 * x.0 + w.1 * x.1;
-    let (tx, size) = (400.0, 15.0);
-    let lines: [(&str, String); 7] = [
+    let (tx, size) = (410.0, 15.0);
+    let moved = eta * (x.0 * x.0 + x.1 * x.1);
+    let lines: [(&str, String); 10] = [
         (BLUE, format!("Before: score w · x = {}", num(score(w)))),
-        ("#000000", "below 0, so the answer is −1: a mistake.".into()),
-        (
-            VERMILLION,
-            "The update adds η y x to w (here η = 1).".into(),
-        ),
+        ("#000000", "below 0, so the answer is −1:".into()),
+        ("#000000", "a mistake.".into()),
+        (VERMILLION, "The update adds η y x to w".into()),
+        (VERMILLION, "(here η = 1).".into()),
         (GREEN, format!("After: score = {}", num(score(w_new)))),
-        ("#000000", "The line turned toward x and now has it".into()),
+        ("#000000", "The line turned toward x and now".into()),
+        ("#000000", "has it on its +1 side. The score".into()),
         (
             "#000000",
-            "on its +1 side. In general one update moves".into(),
+            format!("moved by η ‖x‖² = {} (with a bias,", num(moved)),
         ),
-        (
-            "#000000",
-            "the score by η (‖x‖² + 1), never the wrong way.".into(),
-        ),
+        ("#000000", "by η (‖x‖² + 1)): always toward y.".into()),
     ];
     for (i, (colour, text)) in lines.iter().enumerate() {
         svg.text(
-            (tx, 70.0 + 30.0 * i as f64),
+            (tx, 50.0 + 28.0 * i as f64),
             size,
             Anchor::Start,
             colour,
@@ -412,6 +503,79 @@ pub fn descent_rates() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chapter 2: softmax turns scores into probabilities.
+
+/// Four scores, their exponentials, the probabilities they normalise to, and the
+/// cross-entropy loss when class 0 is the true one.
+pub fn softmax_scores() -> String {
+    let scores = [2.0_f64, 1.0, 0.1, -1.0];
+    let exps: Vec<f64> = scores.iter().map(|s| s.exp()).collect();
+    let total: f64 = exps.iter().sum();
+    let probs: Vec<f64> = exps.iter().map(|e| e / total).collect();
+    let mut svg = Svg::new(750.0, 330.0);
+    let columns = [
+        (70.0, "class"),
+        (170.0, "score s"),
+        (290.0, "eˢ"),
+        (420.0, "p = eˢ / Σ eˢ"),
+    ];
+    for (x, title) in columns {
+        svg.bold((x, 30.0), 15.0, Anchor::Middle, "#000000", title);
+    }
+    let (top, step, bar_x, bar_w) = (70.0, 46.0, 480.0, 240.0);
+    for (k, ((score, e), p)) in scores.iter().zip(&exps).zip(&probs).enumerate() {
+        let y = top + step * k as f64;
+        let colour = if k == 0 { VERMILLION } else { BLUE };
+        svg.text((70.0, y), 15.0, Anchor::Middle, "#000000", &k.to_string());
+        svg.text(
+            (170.0, y),
+            15.0,
+            Anchor::Middle,
+            "#000000",
+            &fixed(*score, 1),
+        );
+        svg.text((290.0, y), 15.0, Anchor::Middle, "#000000", &fixed(*e, 2));
+        svg.text((420.0, y), 15.0, Anchor::Middle, colour, &fixed(*p, 3));
+        svg.rect(bar_x, y - 12.0, bar_w, 24.0, "#FFFFFF", LIGHT);
+        svg.rect(bar_x, y - 12.0, bar_w * p, 24.0, colour, "none");
+    }
+    svg.text(
+        (290.0, top + step * 4.0 - 8.0),
+        14.0,
+        Anchor::Middle,
+        GREY,
+        &format!("Σ eˢ = {}", fixed(total, 2)),
+    );
+    svg.text(
+        (600.0, top + step * 4.0 - 8.0),
+        14.0,
+        Anchor::Middle,
+        GREY,
+        "the four add up to 1",
+    );
+    let loss = -probs[0].ln();
+    let notes = [
+        format!(
+            "If the true class is 0, the loss is −ln p₀ = −ln {} = {}: small when p₀ is near 1,",
+            fixed(probs[0], 3),
+            fixed(loss, 3)
+        ),
+        "growing without bound as p₀ goes to 0. Adding the same number to every score".to_owned(),
+        "changes no probability: only the differences between scores matter.".to_owned(),
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        svg.text(
+            (20.0, 270.0 + 20.0 * k as f64),
+            14.0,
+            Anchor::Start,
+            "#000000",
+            note,
+        );
+    }
+    svg.finish("Softmax: scores, their exponentials, and the probabilities they normalise to")
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chapter 3: the MLP's layers with shapes.
 
 /// The 784-512-10 network, forward down the left, backward up the right.
@@ -499,6 +663,116 @@ pub fn mlp_layers() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chapter 3: a hidden layer makes XOR separable.
+
+/// XOR's four points: no line separates the classes in the input plane, but after the hidden
+/// layer `h = relu(x W + c)` with `W = [[1, 1], [1, 1]]`, `c = [0, −1]` (the solution worked in
+/// Goodfellow, Bengio and Courville's *Deep Learning*, section 6.1) one line does.
+pub fn xor_hidden() -> String {
+    let points = [
+        ((0.0, 0.0), 0),
+        ((1.0, 0.0), 1),
+        ((0.0, 1.0), 1),
+        ((1.0, 1.0), 0),
+    ];
+    let relu = |v: f64| v.max(0.0);
+    let hidden = |(a, b): (f64, f64)| (relu(a + b), relu(a + b - 1.0));
+    let mut svg = Svg::new(750.0, 400.0);
+    // One panel: a square `size` wide at `left`, showing [lo, hi] on both axes.
+    let panel = |left: f64, lo: f64, hi: f64| {
+        let (top, size) = (60.0, 250.0);
+        move |(a, b): (f64, f64)| {
+            (
+                left + (a - lo) / (hi - lo) * size,
+                top + size - (b - lo) / (hi - lo) * size,
+            )
+        }
+    };
+    let input = panel(30.0, -0.4, 1.4);
+    let after = panel(470.0, -0.4, 2.4);
+    for (at, name, x, y, hi) in [
+        (
+            &input as &dyn Fn((f64, f64)) -> (f64, f64),
+            "input: x₁, x₂",
+            "x₁",
+            "x₂",
+            1.4,
+        ),
+        (&after, "after the hidden layer: h₁, h₂", "h₁", "h₂", 2.4),
+    ] {
+        let (x0, y0) = at((-0.4, -0.4));
+        let (x1, y1) = at((hi, hi));
+        svg.rect(x0, y1, x1 - x0, y0 - y1, "#FFFFFF", LIGHT);
+        svg.line(at((0.0, -0.4)), at((0.0, hi)), LIGHT, 1.0);
+        svg.line(at((-0.4, 0.0)), at((hi, 0.0)), LIGHT, 1.0);
+        svg.bold(
+            ((x0 + x1) / 2.0, 35.0),
+            15.0,
+            Anchor::Middle,
+            "#000000",
+            name,
+        );
+        svg.text((x1 - 4.0, y0 - 12.0), 13.0, Anchor::End, GREY, x);
+        svg.text((x0 + 6.0, y1 + 14.0), 13.0, Anchor::Start, GREY, y);
+    }
+    // The separating line after the hidden layer: h₁ − 2 h₂ = 0.5.
+    svg.dashed(after((0.5, 0.0)), after((2.4, 0.95)), GREEN, 2.5);
+    svg.dashed(after((0.5, 0.0)), after((-0.3, -0.4)), GREEN, 2.5);
+    for &((a, b), class) in &points {
+        let colour = if class == 1 { VERMILLION } else { BLUE };
+        svg.circle(input((a, b)), 9.0, colour, "#000000");
+        svg.text(
+            (input((a, b)).0 + 14.0, input((a, b)).1 - 12.0),
+            13.0,
+            Anchor::Start,
+            "#000000",
+            &format!("({}, {})", num(a), num(b)),
+        );
+        svg.circle(after(hidden((a, b))), 9.0, colour, "#000000");
+    }
+    let (hx, hy) = after(hidden((1.0, 0.0)));
+    svg.text(
+        (hx + 12.0, hy - 14.0),
+        13.0,
+        Anchor::Start,
+        "#000000",
+        "(1, 0) twice",
+    );
+    let (hx, hy) = after(hidden((1.0, 1.0)));
+    svg.text((hx, hy - 18.0), 13.0, Anchor::Middle, "#000000", "(2, 1)");
+    svg.arrow((325.0, 185.0), (455.0, 185.0), "#000000", 2.0);
+    svg.text(
+        (390.0, 150.0),
+        13.0,
+        Anchor::Middle,
+        "#000000",
+        "h₁ = relu(x₁ + x₂)",
+    );
+    svg.text(
+        (390.0, 170.0),
+        13.0,
+        Anchor::Middle,
+        "#000000",
+        "h₂ = relu(x₁ + x₂ − 1)",
+    );
+    let notes = [
+        "Left: no straight line puts the two red points on one side and the two blue on the other.",
+        "Right: the hidden layer folds (1, 1) away from the others, and the output h₁ − 2h₂ − 0.5",
+        "is above 0 exactly for the red points: one line (dashed) now separates the classes.",
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        svg.text(
+            (20.0, 342.0 + 20.0 * k as f64),
+            14.0,
+            Anchor::Start,
+            "#000000",
+            note,
+        );
+    }
+    svg.finish("XOR: no line separates it, until a hidden ReLU layer moves the points")
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chapter 4: a small computation graph with its gradients.
 
 /// `L = (a·b + c)·f` at a = 2, b = −3, c = 10, f = −2 (Karpathy's example): every value
@@ -576,13 +850,14 @@ pub fn computation_graph() -> String {
         "L = (a · b + c) · f",
     );
     let notes = [
-        "Forward, left to right: each value from its inputs.",
-        "Backward, right to left: a × hands each input the other",
-        "input times its own grad; a + passes its grad on unchanged.",
+        "Forward, left to right: each value from",
+        "its inputs. Backward, right to left: a ×",
+        "hands each input the other input times",
+        "its own grad; a + passes its grad on.",
     ];
     for (i, note) in notes.iter().enumerate() {
         svg.text(
-            (330.0, 30.0 + 20.0 * i as f64),
+            (400.0, 22.0 + 20.0 * i as f64),
             14.0,
             Anchor::Start,
             GREY,
@@ -590,6 +865,135 @@ pub fn computation_graph() -> String {
         );
     }
     svg.finish("A small computation graph: every value and its gradient")
+}
+
+/// `L = a·b + a` at a = 3, b = 2: `a` feeds two operations, so it receives two shares of
+/// gradient, which add. The numbers in brackets are a topological order; the backward pass
+/// visits it in reverse, so `a` is reached after both of its users.
+pub fn gradients_add() -> String {
+    let (a, b) = (3.0, 2.0);
+    let c = a * b;
+    let l = c + a;
+    // Backward.
+    let dl = 1.0;
+    let (dc, da_from_sum) = (dl, dl);
+    let (da_from_product, db) = (dc * b, dc * a);
+    let da = da_from_product + da_from_sum;
+
+    let mut svg = Svg::new(740.0, 340.0);
+    let node = |svg: &mut Svg, (x, y): (f64, f64), label: &str, grad: &str, order: usize| {
+        svg.rect(x - 62.0, y - 26.0, 124.0, 52.0, "#FFFFFF", "#000000");
+        svg.text((x, y - 11.0), 15.0, Anchor::Middle, "#000000", label);
+        svg.text((x, y + 12.0), 14.0, Anchor::Middle, VERMILLION, grad);
+        svg.bold(
+            (x - 62.0, y - 38.0),
+            14.0,
+            Anchor::Start,
+            GREEN,
+            &format!("[{order}]"),
+        );
+    };
+    let op = |svg: &mut Svg, (x, y): (f64, f64), symbol: &str| {
+        svg.circle((x, y), 17.0, "#F2F2F2", "#000000");
+        svg.bold((x, y + 1.0), 17.0, Anchor::Middle, "#000000", symbol);
+    };
+    let pa = (90.0, 110.0);
+    let pb = (90.0, 240.0);
+    let times = (250.0, 175.0);
+    let pc = (380.0, 175.0);
+    let plus = (530.0, 110.0);
+    let pl = (650.0, 110.0);
+    svg.arrow(
+        (pa.0 + 62.0, pa.1 + 10.0),
+        (times.0 - 16.0, times.1 - 8.0),
+        GREY,
+        1.5,
+    );
+    svg.arrow(
+        (pb.0 + 62.0, pb.1),
+        (times.0 - 16.0, times.1 + 8.0),
+        GREY,
+        1.5,
+    );
+    svg.arrow((times.0 + 17.0, times.1), (pc.0 - 62.0, pc.1), GREY, 1.5);
+    svg.arrow(
+        (pc.0 + 62.0, pc.1 - 10.0),
+        (plus.0 - 15.0, plus.1 + 9.0),
+        GREY,
+        1.5,
+    );
+    svg.arrow(
+        (pa.0 + 62.0, pa.1 - 18.0),
+        (plus.0 - 17.0, plus.1 - 4.0),
+        GREY,
+        1.5,
+    );
+    svg.arrow((plus.0 + 17.0, plus.1), (pl.0 - 62.0, pl.1), GREY, 1.5);
+    op(&mut svg, times, "×");
+    op(&mut svg, plus, "+");
+    // The gradient shares, on the edges they flow back along.
+    svg.bold(
+        (330.0, 80.0),
+        14.0,
+        Anchor::Middle,
+        VERMILLION,
+        &format!("share {} (from +)", num(da_from_sum)),
+    );
+    svg.bold(
+        (226.0, 136.0),
+        14.0,
+        Anchor::End,
+        VERMILLION,
+        &format!("share {}", num(da_from_product)),
+    );
+    node(
+        &mut svg,
+        pa,
+        &format!("a = {}", num(a)),
+        &format!(
+            "grad {} + {} = {}",
+            num(da_from_product),
+            num(da_from_sum),
+            num(da)
+        ),
+        1,
+    );
+    node(
+        &mut svg,
+        pb,
+        &format!("b = {}", num(b)),
+        &format!("grad {}", num(db)),
+        2,
+    );
+    node(
+        &mut svg,
+        pc,
+        &format!("c = a·b = {}", num(c)),
+        &format!("grad {}", num(dc)),
+        3,
+    );
+    node(
+        &mut svg,
+        pl,
+        &format!("L = c + a = {}", num(l)),
+        &format!("grad {}", num(dl)),
+        4,
+    );
+    let notes = [
+        "[1] to [4]: a topological order, every value after its inputs. Backward runs it in",
+        "reverse, L, c, b, a, so by the time a's turn comes both of its users have handed it",
+        "their share: 2 through the product (b times c's gradient) and 1 through the sum.",
+    ];
+    for (k, note) in notes.iter().enumerate() {
+        svg.text(
+            (20.0, 290.0 + 20.0 * k as f64),
+            14.0,
+            Anchor::Start,
+            "#000000",
+            note,
+        );
+    }
+    svg.finish("A value used twice: its two gradient shares add, in reverse topological order")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,18 +1134,20 @@ pub fn conv_sliding() -> String {
     svg.finish("A 3×3 kernel sliding over a 5×5 image")
 }
 
-/// im2col on a 4×4 image with a 2×2 kernel: one row per output position holding the patch
-/// under the kernel there, so that the convolution is one matrix product.
+/// im2col on a 4×4 image with a 2×2 kernel, laid out as chapter 5 lays it out: one column per
+/// output position holding the patch under the kernel there, one row per kernel tap, so that
+/// the kernel as a row times the matrix is the convolution.
 pub fn im2col() -> String {
     let image: Vec<Vec<f64>> = (0..4)
         .map(|r| (0..4).map(|c| (4 * r + c + 1) as f64).collect())
         .collect();
+    let taps = [(0usize, 0usize), (0, 1), (1, 0), (1, 1)];
     let colours = [BLUE, VERMILLION, GREEN];
     let fills = ["#CFE3F3", "#F8D9C6", "#CCEBE3"];
     let shown = [(0usize, 0usize), (0, 1), (2, 2)];
-    let mut svg = Svg::new(740.0, 470.0);
+    let mut svg = Svg::new(740.0, 420.0);
     let cell = 36.0;
-    let (ix, iy) = (20.0, 70.0);
+    let (ix, iy) = (20.0, 78.0);
     svg.bold(
         (ix + 72.0, 30.0),
         15.0,
@@ -750,7 +1156,7 @@ pub fn im2col() -> String {
         "image  [4, 4]",
     );
     svg.text(
-        (ix + 72.0, 50.0),
+        (ix + 72.0, 52.0),
         13.0,
         Anchor::Middle,
         GREY,
@@ -765,38 +1171,46 @@ pub fn im2col() -> String {
         "#FFFFFF"
     };
     svg.grid((ix, iy), cell, &grid_of(&image), &fill, 15.0);
-    svg.arrow((180.0, 140.0), (232.0, 140.0), "#000000", 2.0);
-    // The patch matrix: 9 rows (output positions) × 4 columns (kernel taps).
-    let (mx, my, mc, mr) = (290.0, 70.0, 40.0, 34.0);
+    svg.arrow(
+        (172.0, iy + 2.0 * cell),
+        (214.0, iy + 2.0 * cell),
+        "#000000",
+        2.0,
+    );
+    // The patch matrix: 4 rows (kernel taps) × 9 columns (output positions).
+    let (mx, my, mc, mr) = (300.0, 78.0, 46.0, 36.0);
     svg.bold(
-        (mx + 80.0, 30.0),
+        (mx + 4.5 * mc, 30.0),
         15.0,
         Anchor::Middle,
         "#000000",
-        "patch matrix  [9, 4]",
+        "patch matrix  [4, 9]: one column per output position",
     );
-    svg.text(
-        (mx + 80.0, 50.0),
-        13.0,
-        Anchor::Middle,
-        GREY,
-        "one row per output position",
-    );
+    svg.text((mx - 8.0, my - 14.0), 13.0, Anchor::End, GREY, "tap");
+    for (t, (u, v)) in taps.iter().enumerate() {
+        svg.text(
+            (mx - 8.0, my + t as f64 * mr + mr / 2.0),
+            13.0,
+            Anchor::End,
+            GREY,
+            &format!("({u},{v})"),
+        );
+    }
     for i in 0..3 {
         for j in 0..3 {
-            let row = 3 * i + j;
-            let y = my + row as f64 * mr;
+            let col = 3 * i + j;
+            let x = mx + col as f64 * mc;
             let k = shown.iter().position(|&p| p == (i, j));
             let f = k.map_or("#FFFFFF", |k| fills[k]);
             svg.text(
-                (mx - 10.0, y + mr / 2.0),
+                (x + mc / 2.0, my - 14.0),
                 13.0,
-                Anchor::End,
+                Anchor::Middle,
                 GREY,
                 &format!("({i},{j})"),
             );
-            for (t, (u, v)) in [(0, 0), (0, 1), (1, 0), (1, 1)].iter().enumerate() {
-                let x = mx + t as f64 * mc;
+            for (t, (u, v)) in taps.iter().enumerate() {
+                let y = my + t as f64 * mr;
                 svg.rect(x, y, mc, mr, f, GREY);
                 svg.text(
                     (x + mc / 2.0, y + mr / 2.0),
@@ -809,55 +1223,76 @@ pub fn im2col() -> String {
             if let Some(k) = k {
                 let _ = writeln!(
                     svg.body,
-                    r#"<rect x="{mx:.1}" y="{y:.1}" width="{:.1}" height="{mr:.1}" fill="none" stroke="{}" stroke-width="3"/>"#,
-                    4.0 * mc,
+                    r#"<rect x="{x:.1}" y="{my:.1}" width="{mc:.1}" height="{:.1}" fill="none" stroke="{}" stroke-width="3"/>"#,
+                    4.0 * mr,
                     colours[k]
                 );
             }
         }
     }
-    svg.bold((470.0, my + 4.5 * mr), 22.0, Anchor::Middle, "#000000", "×");
-    let (kx, ky) = (500.0, my + 2.5 * mr);
+    // The product: the kernel as a row [1, 4] times the matrix [4, 9] gives the output [1, 9].
+    let (py, kc) = (268.0, 40.0);
     svg.bold(
-        (kx + 20.0, ky - 18.0),
+        (20.0, py - 20.0),
         14.0,
-        Anchor::Middle,
+        Anchor::Start,
         "#000000",
-        "kernel [4, 1]",
+        "kernel  [1, 4]",
     );
     for (t, name) in ["k₀₀", "k₀₁", "k₁₀", "k₁₁"].iter().enumerate() {
-        svg.rect(kx, ky + t as f64 * mr, mc, mr, "#F2F2F2", GREY);
+        let x = 20.0 + t as f64 * kc;
+        svg.rect(x, py, kc, mr, "#F2F2F2", GREY);
         svg.text(
-            (kx + mc / 2.0, ky + t as f64 * mr + mr / 2.0),
+            (x + kc / 2.0, py + mr / 2.0),
             14.0,
             Anchor::Middle,
             "#000000",
             name,
         );
     }
-    svg.bold((570.0, my + 4.5 * mr), 22.0, Anchor::Middle, "#000000", "=");
-    svg.bold(
-        (650.0, my + 3.3 * mr),
+    svg.bold((182.0, py + mr / 2.0), 22.0, Anchor::Middle, "#000000", "×");
+    svg.text(
+        (234.0, py + mr / 2.0),
         14.0,
         Anchor::Middle,
         "#000000",
-        "output [9, 1]",
+        "the matrix",
     );
-    svg.text(
-        (650.0, my + 4.1 * mr),
-        13.0,
+    svg.bold((285.0, py + mr / 2.0), 22.0, Anchor::Middle, "#000000", "=");
+    svg.bold(
+        (mx + 4.5 * mc, py - 20.0),
+        14.0,
         Anchor::Middle,
-        GREY,
-        "read as [3, 3]",
+        "#000000",
+        "output  [1, 9], read as [3, 3]",
     );
+    for i in 0..3 {
+        for j in 0..3 {
+            let col = 3 * i + j;
+            let x = mx + col as f64 * mc;
+            let f = shown
+                .iter()
+                .position(|&p| p == (i, j))
+                .map_or("#FFFFFF", |k| fills[k]);
+            svg.rect(x, py, mc, mr, f, GREY);
+            svg.text(
+                (x + mc / 2.0, py + mr / 2.0),
+                14.0,
+                Anchor::Middle,
+                "#000000",
+                &format!("y{}{}", ["₀", "₁", "₂"][i], ["₀", "₁", "₂"][j]),
+            );
+        }
+    }
     let notes = [
-        "Each image value is copied into every row whose window covers it (the 6 sits in",
-        "four rows). With C channels a row holds C·k·k values, and with many kernels the",
-        "kernel column becomes a matrix: the whole layer is one matrix product.",
+        "Column (i, j) is the patch under the kernel at output position (i, j), read row by row;",
+        "row (u, v) is what tap (u, v) of the kernel sees at every position. The 6 is copied into",
+        "four columns. With C channels the matrix has C·2·2 rows, and with O kernels the kernel",
+        "row becomes a matrix [O, C·2·2]: the whole layer is one matrix product.",
     ];
     for (k, note) in notes.iter().enumerate() {
         svg.text(
-            (20.0, 410.0 + 20.0 * k as f64),
+            (20.0, 340.0 + 20.0 * k as f64),
             14.0,
             Anchor::Start,
             GREY,
@@ -865,7 +1300,7 @@ pub fn im2col() -> String {
         );
     }
     svg.finish(
-        "im2col: the patches under the kernel, one per row, make convolution a matrix product",
+        "im2col: the patches under the kernel, one per column, make convolution a matrix product",
     )
 }
 
@@ -1049,6 +1484,23 @@ mod tests {
         let svg = perceptron_update();
         assert!(svg.contains("score w · x = −0.5"), "{svg}");
         assert!(svg.contains("After: score = 2.75"), "{svg}");
+    }
+
+    #[test]
+    fn a_value_used_twice_gets_both_shares() {
+        let svg = gradients_add();
+        for expected in ["a = 3", "grad 2 + 1 = 3", "grad 3", "L = c + a = 9"] {
+            assert!(svg.contains(expected), "missing {expected}");
+        }
+    }
+
+    #[test]
+    fn the_softmax_probabilities_add_up_to_one() {
+        let svg = softmax_scores();
+        // e² + e + e^0.1 + e^-1 = 11.58; p₀ = e² / 11.58 = 0.638; −ln 0.638 = 0.449.
+        for expected in ["Σ eˢ = 11.58", "0.638", "= 0.449"] {
+            assert!(svg.contains(expected), "missing {expected}");
+        }
     }
 
     #[test]

@@ -41,10 +41,30 @@ fn every_diagram_is_well_formed_fits_the_column_and_has_no_small_text() {
         for text in doc.descendants().filter(|n| n.has_tag_name("text")) {
             texts += 1;
             let size: f64 = text.attribute("font-size").unwrap().parse().unwrap();
+            let label = text.text().unwrap_or("");
             assert!(
                 size >= book_diagrams::MIN_FONT,
-                "{name}: `{}` is {size} px",
-                text.text().unwrap_or("")
+                "{name}: `{label}` is {size} px"
+            );
+            // Sans-serif letters average about half their size in width (DejaVu Sans, the
+            // usual fallback, measured 0.47 em on a line of prose; bold wider): an estimate
+            // that catches a label running off the edge of the drawing.
+            let em = if text.attribute("font-weight") == Some("bold") {
+                0.56
+            } else {
+                0.5
+            };
+            let extent = em * size * label.chars().count() as f64;
+            let x: f64 = text.attribute("x").unwrap().parse().unwrap();
+            let (left, right) = match text.attribute("text-anchor") {
+                Some("middle") => (x - extent / 2.0, x + extent / 2.0),
+                Some("end") => (x - extent, x),
+                _ => (x, x + extent),
+            };
+            assert!(
+                left >= 0.0 && right <= width,
+                "{name}: `{label}` runs from about x = {left:.0} to {right:.0}, outside the \
+                 drawing's 0 to {width}"
             );
         }
         assert!(texts > 5, "{name} has only {texts} labels");

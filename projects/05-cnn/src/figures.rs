@@ -9,15 +9,16 @@ use tensor::Tensor;
 use crate::model::Cnn;
 use crate::train::{batch, Evaluation, Training};
 
-/// Training and test loss, and test accuracy, per epoch (`loss.svg`, `accuracy.svg`).
+/// Training and held-out loss and accuracy per epoch (`loss.svg`, `accuracy.svg`).
 pub fn curves(session: &mut run::Session, training: &Training) -> anyhow::Result<()> {
     let epochs = &training.epochs;
+    let held_out = format!("{} (end of epoch)", training.held_out);
     let per_epoch = |f: fn(&crate::train::EpochStats) -> f64| -> Vec<(f64, f64)> {
         epochs.iter().map(|e| (e.epoch as f64, f(e))).collect()
     };
     let mut losses = vec![
         Series::new("train (epoch mean)", per_epoch(|e| e.train_loss)),
-        Series::new("test (end of epoch)", per_epoch(|e| e.test_loss)),
+        Series::new(&held_out, per_epoch(|e| e.held_out_loss)),
     ];
     if !training.loss_curve.is_empty() {
         losses.insert(
@@ -35,7 +36,7 @@ pub fn curves(session: &mut run::Session, training: &Training) -> anyhow::Result
     )?;
     let accuracy = [
         Series::new("train (during the epoch)", per_epoch(|e| e.train_accuracy)),
-        Series::new("test (end of epoch)", per_epoch(|e| e.test_accuracy)),
+        Series::new(&held_out, per_epoch(|e| e.held_out_accuracy)),
     ];
     plot::line_chart(
         &session.output("accuracy.svg"),
@@ -72,16 +73,16 @@ pub fn filters(session: &mut run::Session, model: &Cnn) -> anyhow::Result<()> {
 }
 // ANCHOR_END: filters
 
-/// The feature maps of test image `index` after each convolution's ReLU:
+/// The feature maps of held-out image `index` after each convolution's ReLU:
 /// `feature_maps_conv1.png`, ... (one tile per filter, each scaled to its own range), and the
 /// digit itself, `feature_maps_input.png`.
 pub fn feature_maps(
     session: &mut run::Session,
     model: &Cnn,
-    test: &ImageSet,
+    held_out: &ImageSet,
     index: usize,
 ) -> anyhow::Result<()> {
-    let x = batch(test, &[index]); // [1, 1, H, W]
+    let x = batch(held_out, &[index]); // [1, 1, H, W]
     let (_, maps) = tensor::no_grad(|| model.forward_with_maps(&x));
     let digit = x
         .to_array()
@@ -120,53 +121,62 @@ fn planes(map: &Tensor) -> Vec<Array2<f32>> {
         .collect()
 }
 
-/// The confusion matrix on the test set (`confusion.svg`) and up to 40 misclassified test
-/// digits with their predicted and true class (`misclassified.svg`).
+/// The confusion matrix on the held-out images (`confusion.svg`) and up to 40 of them that
+/// the network gets wrong, with its answer and the true class (`misclassified.svg`).
+/// `name` says which images they are: `test` or `validation`.
 pub fn mistakes(
     session: &mut run::Session,
-    test: &ImageSet,
+    name: &str,
+    held_out: &ImageSet,
     classes: usize,
     evaluation: &Evaluation,
 ) -> anyhow::Result<()> {
     let mut counts = Array2::zeros((classes, classes));
-    for (&p, &l) in evaluation.predictions.iter().zip(&test.labels) {
+    for (&p, &l) in evaluation.predictions.iter().zip(&held_out.labels) {
         counts[[usize::from(l), p]] += 1;
     }
     let names: Vec<String> = (0..classes).map(|c| c.to_string()).collect();
+    let title = format!("{name} set: true class (rows) against predicted class (columns)");
     plot::confusion_matrix(
         &session.output("confusion.svg"),
-        "Test set: true class (rows) against predicted class (columns)",
+        &(title[..1].to_uppercase() + &title[1..]),
         counts.view(),
         &names,
     )?;
-    let wrong: Vec<usize> = (0..test.len())
-        .filter(|&i| evaluation.predictions[i] != usize::from(test.labels[i]))
-        .take(40)
+    let all_wrong: Vec<usize> = (0..held_out.len())
+        .filter(|&i| evaluation.predictions[i] != usize::from(held_out.labels[i]))
         .collect();
+    let wrong = &all_wrong[..all_wrong.len().min(40)];
     if wrong.is_empty() {
         return Ok(());
     }
     let images: Vec<Array2<f32>> = wrong
         .iter()
-        .map(|&i| test.image(i).mapv(|p| f32::from(p) / 255.0))
+        .map(|&i| held_out.image(i).mapv(|p| f32::from(p) / 255.0))
         .collect();
     let views: Vec<_> = images.iter().map(|a| a.view()).collect();
     let captions: Vec<String> = wrong
         .iter()
         .map(|&i| {
+            // Two short lines, so ten digits fit across the book's column.
             format!(
-                "#{i}\nsaid {} / is {}",
-                evaluation.predictions[i], test.labels[i]
+                "said {}\nis {}",
+                evaluation.predictions[i], held_out.labels[i]
             )
         })
         .collect();
+    let title = format!(
+        "The first {} of {} {name} digits the network gets wrong",
+        wrong.len(),
+        all_wrong.len()
+    );
     plot::captioned_image_grid(
         &session.output("misclassified.svg"),
-        "Misclassified test digits",
+        &title,
         &views,
         &captions,
         10,
-        3,
+        2,
         Normalise::Clamp,
     )?;
     Ok(())

@@ -48,7 +48,7 @@ mod conv2d_naive;
 pub use conv2d_naive::conv2d_naive;
 pub use model::{Arch, Cnn, LayerSummary};
 pub use ops::ConvPath;
-pub use train::{evaluate, train, Evaluation, TrainConfig, Training};
+pub use train::{evaluate, train, Evaluation, HeldOut, TrainConfig, Training};
 
 // The heart of the technique. With the `learner` feature, each exercise you have written is
 // compiled from your file in exercises/; the others, and all of them without the feature, from

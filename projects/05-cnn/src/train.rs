@@ -52,17 +52,32 @@ pub struct EpochStats {
     pub train_loss: f64,
     /// Fraction of the epoch's training examples classified correctly as they were seen.
     pub train_accuracy: f64,
-    /// On the test set after the epoch.
-    pub test_loss: f64,
-    pub test_accuracy: f64,
+    /// On the held-out images after the epoch (the validation split, or the test set).
+    pub held_out_loss: f64,
+    pub held_out_accuracy: f64,
     /// Wall time of the training part of the epoch (not the test pass), and its speed.
     pub seconds: f64,
     pub examples_per_second: f64,
 }
 
+/// The images a run measures the network on after each epoch, and what to call them.
+///
+/// To *choose* a setting (augmentation, a schedule), compare runs on a validation split
+/// carved from the training images, so that the test set still measures a network nobody
+/// tuned on it. The essay's recipe chooses nothing, and watches the test set, as Keras's
+/// `validation_data=(test_images, test_labels)` does.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldOut<'a> {
+    /// `validation` or `test`: the figures and the per-epoch lines say which.
+    pub name: &'a str,
+    pub images: &'a ImageSet,
+}
+
 /// What training did.
 #[derive(Debug, Clone)]
 pub struct Training {
+    /// What the held-out images were: `validation` or `test`.
+    pub held_out: String,
     pub epochs: Vec<EpochStats>,
     /// Running mean of the training loss, every `log_every` steps: (epoch as a fraction, loss).
     pub loss_curve: Vec<(f64, f64)>,
@@ -167,15 +182,15 @@ pub fn evaluate(model: &Cnn, set: &ImageSet, chunk: usize) -> Evaluation {
 pub type ProgressFactory<'a> = &'a dyn Fn(&str, u64) -> run::Progress;
 
 // ANCHOR: train
-/// Trains `model` on `train_set` with Adam and cross-entropy, testing on `test_set` after
-/// each epoch, and prints a summary line per epoch.
+/// Trains `model` on `train_set` with Adam and cross-entropy, measuring it on `held_out`
+/// after each epoch, and prints a summary line per epoch.
 ///
 /// # Errors
 /// If the loss stops being finite or explodes (the learning rate is too high).
 pub fn train(
     model: &Cnn,
     train_set: &ImageSet,
-    test_set: &ImageSet,
+    held_out: HeldOut<'_>,
     config: &TrainConfig,
     shuffle: &mut impl Rng,
     noise: &mut impl Rng,
@@ -195,6 +210,7 @@ pub fn train(
     let ceiling = 4.0 * (model.classes() as f64).ln().max(1.0);
     let (mut epochs, mut loss_curve, mut train_seconds) = (Vec::new(), Vec::new(), 0.0);
     let mut step = 0;
+    let name = held_out.name;
     for epoch in 1..=config.epochs {
         order.shuffle(shuffle);
         let label = format!("epoch {epoch}/{}", config.epochs);
@@ -247,29 +263,30 @@ pub fn train(
         let seconds = started.elapsed().as_secs_f64();
         bar.finish();
         train_seconds += seconds;
-        let test = evaluate(model, test_set, 500);
+        let measured = evaluate(model, held_out.images, 500);
         let stats = EpochStats {
             epoch,
             train_loss: loss_sum / seen.max(1) as f64,
             train_accuracy: correct as f64 / seen.max(1) as f64,
-            test_loss: test.loss,
-            test_accuracy: test.accuracy,
+            held_out_loss: measured.loss,
+            held_out_accuracy: measured.accuracy,
             seconds,
             examples_per_second: seen as f64 / seconds.max(1e-9),
         };
         println!(
-            "epoch {epoch}/{}  loss {:.4}  train_acc {:.4}  test_loss {:.4}  test_acc {:.4}  {:.0} ex/s  ({:.1} s)",
+            "epoch {epoch}/{}  loss {:.4}  train_acc {:.4}  {name}_loss {:.4}  {name}_acc {:.4}  {:.0} ex/s  ({:.1} s)",
             config.epochs,
             stats.train_loss,
             stats.train_accuracy,
-            stats.test_loss,
-            stats.test_accuracy,
+            stats.held_out_loss,
+            stats.held_out_accuracy,
             stats.examples_per_second,
             seconds
         );
         epochs.push(stats);
     }
     Ok(Training {
+        held_out: held_out.name.to_owned(),
         epochs,
         loss_curve,
         train_seconds,

@@ -191,6 +191,49 @@ fn a_short_run_learns_and_eval_and_predict_agree_on_its_checkpoint() {
 }
 
 #[test]
+fn with_a_validation_split_the_run_measures_only_the_held_out_training_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = run(&[
+        "--quiet",
+        "--threads",
+        "2",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "2000",
+        "--validation",
+        "500",
+        "--out",
+        s(&out),
+    ]);
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    assert!(
+        all.contains("1500 training and 500 validation images"),
+        "the run should train on the first 1500 and hold out the last 500:\n{all}"
+    );
+    let accuracy = result_value(&output, "validation_accuracy");
+    assert!(accuracy > 0.75, "validation accuracy {accuracy}");
+    let metrics = run::cli_test::metrics(&out);
+    assert!(metrics["metrics"]["validation_loss"].as_f64().unwrap() > 0.0);
+    assert!(
+        metrics["metrics"].get("test_accuracy").is_none() && !all.contains("test_acc"),
+        "a validation run reports nothing about the test set:\n{all}\n{metrics}"
+    );
+    let curves = std::fs::read_to_string(out.join("accuracy.svg")).unwrap();
+    assert!(curves.contains("validation (end of epoch)"));
+
+    // Holding out every training image leaves nothing to train on: a clear error.
+    let output = run(&["--train-limit", "100", "--validation", "100"]);
+    let all = assert_clean_failure(&output);
+    assert!(
+        all.contains("--validation 100") && all.contains("hold out fewer"),
+        "{all}"
+    );
+}
+
+#[test]
 fn any_mnist_format_folder_trains_whatever_its_class_count_and_image_size() {
     // Three classes (MNIST's 0, 1 and 2) at 20x20, written as the four IDX files.
     let mnist = data::mnist::load(&data_dir()).unwrap();
