@@ -47,7 +47,7 @@ pub fn run_jobs<T: Send>(
         Parallel::Ops => 1,
     };
     if workers == 1 {
-        tensor::set_threads(threads);
+        host::threads::use_threads(threads);
         return (0..count)
             .map(|i| {
                 let result = job(i);
@@ -56,7 +56,7 @@ pub fn run_jobs<T: Send>(
             })
             .collect();
     }
-    tensor::set_threads(1);
+    host::threads::use_threads(1);
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::channel();
     let mut results: Vec<Option<T>> = (0..count).map(|_| None).collect();
@@ -88,7 +88,7 @@ pub fn run_jobs<T: Send>(
             }
         }
     });
-    tensor::set_threads(threads);
+    host::threads::use_threads(threads);
     results
         .into_iter()
         .map(|r| r.expect("every job ran"))

@@ -111,7 +111,6 @@ fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
         names[0].to_owned()
     };
     let mut session = run::Session::start("06-optimization", &with_out(&out), &settings(first))?;
-    tensor::set_threads(session.threads);
     check_writable(&out)?;
 
     let mnist = data::mnist::load(&session.data_dir).context("loading MNIST")?;

@@ -30,7 +30,7 @@ pub fn size(lab: &Lab) -> Size {
             width: 128,
             train_images: 50_000,
             steps: 1000,
-            batch: 128,
+            batch: 64,
             validation_images: 5000,
             test_images: 10_000,
         },

@@ -32,9 +32,9 @@ pub struct Size {
 pub fn size(lab: &Lab) -> Size {
     lab.size(
         Size {
-            train_images: vec![500, 1000, 2000, 5000, 10_000, 20_000, 60_000],
+            train_images: vec![500, 1000, 2000, 5000, 10_000, 60_000],
             epochs: 20,
-            max_steps: 1500,
+            max_steps: 1000,
             hidden: 128,
             test_images: 10_000,
         },

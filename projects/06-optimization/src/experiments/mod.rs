@@ -186,10 +186,12 @@ pub fn accuracy_spread(evaluations: impl IntoIterator<Item = Evaluation>) -> Spr
     Spread::of(evaluations.into_iter().map(|e| e.accuracy))
 }
 
-/// A validation accuracy for a table, with "diverged" when a run of the configuration did.
+/// A validation accuracy for a table, with "diverged" when a run of the configuration did
+/// (a diverged run counts as 0% in the mean).
 pub fn cell(spread: &Spread, diverged: usize) -> String {
     match diverged {
         0 => spread.percent(),
+        d if d == spread.values.len() => format!("diverged ({d} of {d})"),
         d => format!("{} ({d} diverged)", spread.percent()),
     }
 }

@@ -97,6 +97,9 @@ pub fn random(count: usize, rng: &mut impl Rng) -> Vec<Trial> {
 }
 // ANCHOR_END: trials
 
+/// The number of trials at which the chapter compares the two searches early in the race.
+pub const EARLY_TRIALS: usize = 5;
+
 /// The best validation accuracy found after each number of trials.
 fn best_so_far(accuracies: &[f64]) -> Vec<f64> {
     accuracies
@@ -314,6 +317,15 @@ pub fn run(lab: &Lab, session: &mut run::Session) -> anyhow::Result<Finding> {
         finding.spread(
             &format!("search_{}_test_accuracy", r.search),
             &r.test_accuracy,
+        );
+        // The race early on: the best validation accuracy after the first few trials.
+        let early = EARLY_TRIALS.min(trials_per_search);
+        let after_few = Spread::of(r.trials.iter().map(|done| {
+            best_so_far(&done.iter().map(|d| d.1).collect::<Vec<_>>())[early - 1]
+        }));
+        finding.spread(
+            &format!("search_{}_best_after_{EARLY_TRIALS}_trials", r.search),
+            &after_few,
         );
     }
     finding.count(runs.iter().map(|r| &r.outcome));

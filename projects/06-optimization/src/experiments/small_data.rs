@@ -29,7 +29,7 @@ pub fn size(lab: &Lab) -> Size {
     lab.size(
         Size {
             train_images: 1000,
-            epochs: 40,
+            epochs: 30,
             batch: 32,
             eval_every_epochs: 2,
             validation_images: 1000,
@@ -329,6 +329,10 @@ pub fn run(lab: &Lab, session: &mut run::Session) -> anyhow::Result<Finding> {
             .join("_")
             .to_lowercase();
         finding.spread(&format!("small_data_{key}_test_accuracy"), &r.test_accuracy);
+        finding.spread(&format!("small_data_{key}_gap"), &r.gap);
+        finding
+            .metrics
+            .push((format!("small_data_{key}_steps_kept"), r.steps.mean));
     }
     finding.count(runs.iter().map(|r| &r.outcome));
     finding.seconds = clock.seconds();
