@@ -26,8 +26,9 @@
 //! hyperparameter search smarter than random (Bayesian optimisation, successive halving):
 //! each is a short step from what is here.
 //!
-//! By default this crate is built with the reference solutions in `solutions/`; the
-//! `learner` feature builds it with your files in `exercises/` instead.
+//! By default this crate is built with the reference solutions in `solutions/`; with the
+//! `learner` feature, each exercise you have written comes from your file in `exercises/`
+//! instead ([`YOUR_FUNCTIONS`] lists them).
 
 pub mod augment;
 pub mod digits;
@@ -41,22 +42,26 @@ pub mod schedules;
 pub mod stats;
 pub mod train;
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/adam_step.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/adam_step.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_adam_step, path = "../exercises/adam_step.rs")]
+#[cfg_attr(not(yours_adam_step), path = "../solutions/adam_step.rs")]
 mod adam_step;
-#[cfg_attr(feature = "learner", path = "../exercises/dropout_mask.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/dropout_mask.rs")]
+#[cfg_attr(yours_dropout_mask, path = "../exercises/dropout_mask.rs")]
+#[cfg_attr(not(yours_dropout_mask), path = "../solutions/dropout_mask.rs")]
 mod dropout_mask;
-#[cfg_attr(feature = "learner", path = "../exercises/early_stopping.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/early_stopping.rs")]
+#[cfg_attr(yours_early_stopping, path = "../exercises/early_stopping.rs")]
+#[cfg_attr(not(yours_early_stopping), path = "../solutions/early_stopping.rs")]
 mod early_stopping;
-#[cfg_attr(feature = "learner", path = "../exercises/sgd_step.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/sgd_step.rs")]
+#[cfg_attr(yours_sgd_step, path = "../exercises/sgd_step.rs")]
+#[cfg_attr(not(yours_sgd_step), path = "../solutions/sgd_step.rs")]
 mod sgd_step;
-#[cfg_attr(feature = "learner", path = "../exercises/weight_decay.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/weight_decay.rs")]
+#[cfg_attr(yours_weight_decay, path = "../exercises/weight_decay.rs")]
+#[cfg_attr(not(yours_weight_decay), path = "../solutions/weight_decay.rs")]
 mod weight_decay;
 
 pub use adam_step::adam_step;

@@ -84,10 +84,15 @@ fn main() -> ExitCode {
 
 /// Runs the experiments `names`. One experiment writes into `--out` (default
 /// `runs/06-optimization/NAME`); all of them write each into its own folder under `--out`
-/// (default `runs/06-optimization`), and the lab's metrics.json beside them.
+/// (default `runs/06-optimization`), and the lab's metrics.json beside them. A build on
+/// your exercise code (`--features learner`) defaults to `runs/06-optimization-yours`.
 fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
     let all = names.len() > 1;
-    let default = PathBuf::from("runs/06-optimization");
+    let default = if cfg!(feature = "learner") {
+        PathBuf::from("runs/06-optimization-yours")
+    } else {
+        PathBuf::from("runs/06-optimization")
+    };
     let out = match (&args.common.out, all) {
         (Some(dir), _) => dir.clone(),
         (None, true) => default,
@@ -111,6 +116,9 @@ fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
         names[0].to_owned()
     };
     let mut session = run::Session::start("06-optimization", &with_out(&out), &settings(first))?;
+    // A run on your exercise code says so, and its metrics.json lists your functions.
+    #[cfg(feature = "learner")]
+    session.on_your_code(optimization::YOUR_FUNCTIONS);
     check_writable(&out)?;
 
     let mnist = data::mnist::load(&session.data_dir).context("loading MNIST")?;
@@ -144,6 +152,8 @@ fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
             &with_out(&dir),
             &settings(name.to_owned()),
         )?;
+        #[cfg(feature = "learner")]
+        part.on_your_code(optimization::YOUR_FUNCTIONS);
         let finding = experiment(&lab, name, &mut part)?;
         part.finish(&finding.report())?;
         findings.push((name, finding));

@@ -320,9 +320,11 @@ pub fn run(lab: &Lab, session: &mut run::Session) -> anyhow::Result<Finding> {
         );
         // The race early on: the best validation accuracy after the first few trials.
         let early = EARLY_TRIALS.min(trials_per_search);
-        let after_few = Spread::of(r.trials.iter().map(|done| {
-            best_so_far(&done.iter().map(|d| d.1).collect::<Vec<_>>())[early - 1]
-        }));
+        let after_few = Spread::of(
+            r.trials
+                .iter()
+                .map(|done| best_so_far(&done.iter().map(|d| d.1).collect::<Vec<_>>())[early - 1]),
+        );
         finding.spread(
             &format!("search_{}_best_after_{EARLY_TRIALS}_trials", r.search),
             &after_few,
