@@ -109,9 +109,14 @@ for project in "${projects[@]}"; do
     rm -rf "$out"
     cargo run --release --quiet --bin "$project" -- --quiet --out "$out"
     mkdir -p "$figures"
-    # Only what the chapter shows: figures and the numbers, not checkpoints.
-    find "$out" -maxdepth 1 -type f \( -name '*.svg' -o -name '*.png' -o -name 'metrics.json' -o -name 'metrics.md' \) \
-        -exec cp {} "$figures/" \;
+    # Only what the chapter shows: figures and the numbers (a project with several experiments,
+    # 06, writes each into a folder of its own: those are kept), not checkpoints.
+    (cd "$out" && find . -type f \( -name '*.svg' -o -name '*.png' -o -name 'metrics.json' -o -name 'metrics.md' \
+        -o -name 'table.md' -o -name 'times.md' -o -name 'results.json' \)) |
+        while read -r file; do
+            mkdir -p "$figures/$(dirname "$file")"
+            cp "$out/$file" "$figures/$file"
+        done
     if [ "$project" = 05-cnn ]; then
         extra_run 05-cnn lenet5 --model lenet5
         cnn_select_and_train_best
