@@ -1,0 +1,562 @@
+//! `07-rnn`: min-char-rnn by hand, then a batched RNN on the tensor engine. See the crate
+//! docs and chapter 7.
+//!
+//! `07-rnn` trains everything (the n-gram baselines, Part 1, Part 2 on Tiny Shakespeare and
+//! on names) and saves a checkpoint; `07-rnn sample --checkpoint PATH --prompt ...` writes
+//! text with it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use charlm::text::Text;
+use charlm::{Baseline, Names};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rand::SeedableRng;
+use rnn::minimal::{MinimalConfig, MinimalRun};
+use rnn::model::CharRnn;
+use rnn::train::{self, TrainConfig, Training};
+use rnn::{checkpoint, figures};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "07 · recurrent networks: min-char-rnn by hand, then a batched RNN on the tensor engine",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train (what running without a subcommand does).
+    Train(TrainArgs),
+    /// Write text with a trained model.
+    Sample(SampleArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    common: run::CommonArgs,
+    /// Train on this UTF-8 text instead of Tiny Shakespeare (split the same way: the first
+    /// 90% to train, the last 10% to validate). The names part is then skipped.
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Which parts to run.
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    part: Part,
+    /// Part 1: iterations of min-char-rnn (chunks of 25 characters).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    minimal_iterations: u32,
+    /// Part 2: training steps on the text (windows of --batch-size × --seq-len characters).
+    #[arg(long, default_value_t = 12_000, value_parser = clap::value_parser!(u32).range(1..))]
+    steps: u32,
+    /// Part 2: training steps on the names (batches of --batch-size names).
+    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u32).range(1..))]
+    names_steps: u32,
+    /// Part 2: hidden units.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    hidden: u32,
+    /// Part 2: steps of backpropagation through time per window.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    seq_len: u32,
+    /// Part 2: sequences (text streams, or names) per step.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    batch_size: u32,
+    /// Part 2: Adam's learning rate at the start (it falls along half a cosine to 1/20 of it).
+    #[arg(long, default_value_t = 2e-3, value_parser = run::flags::positive)]
+    lr: f32,
+    /// Part 2: the largest global gradient norm a step may take.
+    #[arg(long, default_value_t = 1.0, value_parser = run::flags::positive)]
+    clip: f32,
+    /// Temperature of the samples the run writes.
+    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
+    temperature: f32,
+    /// Use only the first N characters of the text (then split 90/10), for quick runs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    text_limit: Option<u32>,
+    /// Use only the first N names of the list (then shuffle and split), for quick runs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    names_limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// Everything: baselines, Part 1, Part 2 on the text and on names.
+    All,
+    /// Part 1 only: min-char-rnn.
+    Minimal,
+    /// Part 2 on the text only.
+    Batched,
+    /// Part 2 on names only.
+    Names,
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// The checkpoint a training run saved.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "runs/07-rnn/model.safetensors"
+    )]
+    checkpoint: PathBuf,
+    /// The text to start from; the model continues it.
+    #[arg(long, default_value = "ROMEO:")]
+    prompt: String,
+    /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
+    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
+    temperature: f32,
+    /// Characters to write after the prompt.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    length: u32,
+    /// Seed of the draws: the same command prints the same text.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+fn main() -> ExitCode {
+    run::main_with(|| {
+        let cli = Cli::parse();
+        match cli.command {
+            None => train(cli.train),
+            Some(Command::Train(args)) => train(args),
+            Some(Command::Sample(args)) => sample(args),
+        }
+    })
+}
+
+fn train(args: TrainArgs) -> anyhow::Result<()> {
+    let config = TrainConfig {
+        hidden: args.hidden as usize,
+        seq_len: args.seq_len as usize,
+        batch: args.batch_size as usize,
+        lr: args.lr,
+        clip: args.clip,
+        steps: args.steps as usize,
+        eval_every: (args.steps as usize / 12).max(1),
+        ..TrainConfig::default()
+    };
+    let settings = [
+        ("part", format!("{:?}", args.part).to_lowercase()),
+        ("minimal_iterations", args.minimal_iterations.to_string()),
+        ("steps", args.steps.to_string()),
+        ("names_steps", args.names_steps.to_string()),
+        ("hidden", args.hidden.to_string()),
+        ("seq_len", args.seq_len.to_string()),
+        ("batch", args.batch_size.to_string()),
+        ("lr", args.lr.to_string()),
+        ("clip", args.clip.to_string()),
+    ];
+    let mut session = run::Session::start("07-rnn", &args.common, &settings)?;
+    tensor::set_threads(session.threads);
+    let wants = |part: Part| args.part == Part::All || args.part == part;
+    let names_wanted = wants(Part::Names) && args.text.is_none();
+    std::fs::create_dir_all(&session.out_dir).with_context(|| {
+        format!(
+            "cannot create the output folder {}; pass --out with a writable folder",
+            session.out_dir.display()
+        )
+    })?;
+
+    // The text: Tiny Shakespeare, or the learner's own.
+    let text_path = match &args.text {
+        Some(path) => path.clone(),
+        None => data::data_file(&session.data_dir, "text/tinyshakespeare.txt")?,
+    };
+    let mut text = charlm::text::load_text(&text_path, config.batch, config.seq_len)?;
+    if let Some(limit) = args.text_limit {
+        text = limited(
+            &text,
+            limit as usize,
+            charlm::text::min_chars(config.batch, config.seq_len),
+            &text_path,
+        )?;
+    }
+    let dataset = match &args.text {
+        None => "tinyshakespeare".to_owned(),
+        Some(path) => path
+            .file_stem()
+            .map_or("text".into(), |s| s.to_string_lossy().into_owned()),
+    };
+    println!(
+        "text: {} ({} characters, {} distinct): {} to train, {} to validate",
+        text.path.display(),
+        text.train.len() + text.valid.len(),
+        text.vocab.len(),
+        text.train.len(),
+        text.valid.len()
+    );
+
+    let mut report = run::Report::new(&dataset);
+
+    // The baselines the networks must beat.
+    let baselines = charlm::ngram::text_baselines(&text);
+    println!("n-gram baselines on the validation split (nats per character):");
+    print!("{}", charlm::ngram::table(&baselines));
+    run::write_atomic(
+        &session.output("baselines.md"),
+        charlm::ngram::table(&baselines).as_bytes(),
+    )?;
+
+    let mut minimal_run = None;
+    if wants(Part::Minimal) {
+        let run = minimal(&args, &text, &mut session)?;
+        report = report.metric("minimal_val_loss", run.1).metric(
+            "minimal_iterations_per_second",
+            run.0
+                .iterations_per_second(args.minimal_iterations as usize),
+        );
+        minimal_run = Some(run.0);
+    }
+
+    let mut text_training = None;
+    if wants(Part::Batched) {
+        let (training, model) = batched(&config, &text, &baselines, &args, &mut session)?;
+        checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
+        activations(&model, &text, &mut session)?;
+        report = report
+            .metric("val_loss", training.final_valid_loss())
+            .metric("ms_per_step", training.ms_per_step());
+        report.train_seconds = Some(training.train_seconds);
+        report.steps = Some(config.steps);
+        report.examples_per_second = training.chars as f64 / training.train_seconds.max(1e-9);
+        report.params = model.num_parameters();
+        text_training = Some(training);
+    }
+
+    for b in &baselines {
+        report = report.metric(&format!("ngram{}_val_loss", b.order), b.valid_loss);
+    }
+
+    if names_wanted {
+        let names_path = data::data_file(&session.data_dir, "text/names.txt")?;
+        let mut split_rng = session.rngs.shuffle.clone();
+        let mut names = charlm::names::load_names(&names_path, &mut split_rng)?;
+        if let Some(limit) = args.names_limit {
+            names = limit_names(names, limit as usize);
+        }
+        let names_baselines = charlm::ngram::names_baselines(&names);
+        println!("n-gram baselines on names (nats per character, end mark included):");
+        print!("{}", charlm::ngram::table(&names_baselines));
+        run::write_atomic(
+            &session.output("names_baselines.md"),
+            charlm::ngram::table(&names_baselines).as_bytes(),
+        )?;
+        let (valid, test) = names_part(&args, &config, &names, &mut session)?;
+        let bigram = names_baselines[1];
+        report = report
+            .metric("names_test_loss", test)
+            .metric("names_val_loss", valid)
+            .metric(
+                "bigram_names_test_loss",
+                bigram.test_loss.expect("names have a test split"),
+            )
+            .metric("bigram_names_val_loss", bigram.valid_loss);
+    }
+
+    if let Some(training) = &text_training {
+        figures::loss_against_time(
+            &session.output("loss_time.svg"),
+            "Part 2: validation loss against training time",
+            training,
+            &baselines,
+        )?;
+    }
+    if let Some(run) = &minimal_run {
+        figures::minimal_loss(&session.output("minimal_loss.svg"), run)?;
+    }
+    session.finish(&report)
+}
+
+/// The first `limit` characters of a text, split 90/10 again.
+fn limited(text: &Text, limit: usize, need: usize, path: &std::path::Path) -> anyhow::Result<Text> {
+    let all: Vec<u32> = text.all().into_iter().take(limit).collect();
+    anyhow::ensure!(
+        all.len() >= need,
+        "--text-limit {limit}: {} keeps {} characters, fewer than the {need} a run needs; \
+         raise --text-limit",
+        path.display(),
+        all.len()
+    );
+    let valid_len = (all.len() as f64 * charlm::text::VALID_FRACTION).round() as usize;
+    let (train, valid) = all.split_at(all.len() - valid_len);
+    Ok(Text {
+        train: train.to_vec(),
+        valid: valid.to_vec(),
+        ..text.clone()
+    })
+}
+
+/// The first `limit` names of each split, in proportion (at least one in each).
+fn limit_names(mut names: Names, limit: usize) -> Names {
+    let total = names.train.len() + names.valid.len() + names.test.len();
+    let keep = |n: usize| ((n * limit).div_ceil(total)).max(1);
+    let (train, valid, test) = (
+        keep(names.train.len()),
+        keep(names.valid.len()),
+        keep(names.test.len()),
+    );
+    names.train.truncate(train);
+    names.valid.truncate(valid);
+    names.test.truncate(test);
+    names
+}
+
+/// Part 1: min-char-rnn on the text. Returns the run and its validation loss.
+fn minimal(
+    args: &TrainArgs,
+    text: &Text,
+    session: &mut run::Session,
+) -> anyhow::Result<(MinimalRun, f64)> {
+    let config = MinimalConfig {
+        iterations: args.minimal_iterations as usize,
+        ..MinimalConfig::default()
+    };
+    println!(
+        "part 1: min-char-rnn, hidden {}, {} steps unrolled, Adagrad lr {}, {} iterations",
+        config.hidden, config.seq_len, config.lr, config.iterations
+    );
+    let mut progress = session.progress("part 1", config.iterations as u64);
+    let (mut init, mut noise) = (session.rngs.init.clone(), session.rngs.noise.clone());
+    let mut shown = Vec::new();
+    let mut last = 0;
+    let run = rnn::minimal::train(
+        &config,
+        &text.train,
+        text.vocab.len(),
+        &mut init,
+        &mut noise,
+        |i, loss, ids| {
+            progress.advance(
+                (i - last) as u64,
+                ((i - last) * config.seq_len) as u64,
+                &[("loss", loss)],
+            );
+            last = i;
+            // Show the samples at 0, 1000, 10000, ... iterations, as the text improves.
+            if i == 0 || (i as f64).log10().fract() == 0.0 {
+                shown.push((i, loss, text.vocab.decode(ids)));
+            }
+        },
+    );
+    progress.finish();
+    let valid_loss = rnn::minimal::evaluate(&run.rnn, &text.valid);
+    for (i, loss, sample) in &shown {
+        println!(
+            "part 1, iteration {i} (smoothed loss {loss:.3}):\n{}\n",
+            sample.trim_end()
+        );
+    }
+    println!(
+        "part 1: {} iterations in {:.1} s ({:.0} iterations/s); validation loss {valid_loss:.4}",
+        config.iterations,
+        run.seconds,
+        run.iterations_per_second(config.iterations)
+    );
+    let samples: Vec<(String, String)> = shown
+        .iter()
+        .map(|(i, loss, s)| {
+            (
+                format!("after {i} iterations (smoothed training loss {loss:.2})"),
+                s.clone(),
+            )
+        })
+        .collect();
+    run::write_atomic(
+        &session.output("minimal_samples.md"),
+        figures::samples_markdown(&samples).as_bytes(),
+    )?;
+    Ok((run, valid_loss))
+}
+
+/// Part 2 on the text: trains, samples at several points, returns the run and the model.
+fn batched(
+    config: &TrainConfig,
+    text: &Text,
+    baselines: &[Baseline],
+    args: &TrainArgs,
+    session: &mut run::Session,
+) -> anyhow::Result<(Training, CharRnn)> {
+    let model = CharRnn::new(
+        text.vocab.len(),
+        config.hidden,
+        &mut session.rngs.init.clone(),
+    );
+    println!(
+        "part 2: batched RNN, hidden {}, {} parameters; {} steps of {} streams × {} characters, \
+         Adam lr {} (cosine), clip {}",
+        config.hidden,
+        model.num_parameters(),
+        config.steps,
+        config.batch,
+        config.seq_len,
+        config.lr,
+        config.clip
+    );
+    let mut progress = session.progress("part 2", config.steps as u64);
+    let mut shuffle = session.rngs.shuffle.clone();
+    let chars_per_step = (config.batch * config.seq_len) as u64;
+    let training = train::train_text(
+        &model,
+        &text.train,
+        &text.valid,
+        config,
+        &mut shuffle,
+        |_, loss| {
+            progress.advance(1, chars_per_step, &[("loss", loss)]);
+        },
+    )?;
+    progress.finish();
+    for p in &training.curve {
+        println!(
+            "part 2, step {:>6}  {:>6.1} s  training loss {:.4}  validation loss {:.4}",
+            p.step, p.seconds, p.train_loss, p.valid_loss
+        );
+    }
+    let four = baselines
+        .iter()
+        .find(|b| b.order == 4)
+        .map_or(f64::NAN, |b| b.valid_loss);
+    println!(
+        "part 2: validation loss {:.4} after {:.1} s of training ({:.1} ms/step; the 4-gram: {four:.4})",
+        training.final_valid_loss(),
+        training.train_seconds,
+        training.ms_per_step()
+    );
+    let prompt = text
+        .vocab
+        .encode("\n")
+        .unwrap_or_else(|_| vec![text.train[0]]);
+    let mut noise = session.rngs.noise.clone();
+    let sample = train::generate(&model, &prompt, 600, args.temperature, &mut noise);
+    let sample = text.vocab.decode(&sample);
+    println!(
+        "part 2, a sample at temperature {}:\n{}\n",
+        args.temperature,
+        sample.trim_end()
+    );
+    run::write_atomic(
+        &session.output("samples.md"),
+        figures::samples_markdown(&[(
+            format!(
+                "after {} steps, temperature {}",
+                config.steps, args.temperature
+            ),
+            sample,
+        )])
+        .as_bytes(),
+    )?;
+    Ok((training, model))
+}
+
+/// The hidden-unit figure: a validation passage coloured by the unit that best follows
+/// the position in the line.
+fn activations(model: &CharRnn, text: &Text, session: &mut run::Session) -> anyhow::Result<()> {
+    let passage = &text.valid[..text.valid.len().min(800)];
+    let states = figures::hidden_states(model, passage);
+    let units = figures::find_units(&states, passage, &text.vocab);
+    let mut html = String::new();
+    for unit in &units {
+        println!(
+            "part 2: hidden unit {} follows {} (correlation {:.2})",
+            unit.unit, unit.feature, unit.correlation
+        );
+        html.push_str(&figures::activation_html(
+            &states,
+            passage,
+            &text.vocab,
+            unit,
+        ));
+    }
+    run::write_atomic(&session.output("activations.html"), html.as_bytes())
+}
+
+/// Part 2 on names: trains, reports validation and test loss, samples a few names.
+fn names_part(
+    args: &TrainArgs,
+    base: &TrainConfig,
+    names: &Names,
+    session: &mut run::Session,
+) -> anyhow::Result<(f64, f64)> {
+    let config = TrainConfig {
+        steps: args.names_steps as usize,
+        eval_every: (args.names_steps as usize / 6).max(1),
+        ..base.clone()
+    };
+    let model = CharRnn::new(
+        names.vocab.len(),
+        config.hidden,
+        &mut session.rngs.init.clone(),
+    );
+    println!(
+        "names: {} to train, {} to validate, {} to test; {} steps of {} names",
+        names.train.len(),
+        names.valid.len(),
+        names.test.len(),
+        config.steps,
+        config.batch
+    );
+    let mut progress = session.progress("names", config.steps as u64);
+    let mut shuffle = session.rngs.shuffle.clone();
+    let end = names.end();
+    let training = train::train_names(
+        &model,
+        &names.train,
+        &names.valid,
+        end,
+        &config,
+        &mut shuffle,
+        |_, loss| {
+            progress.advance(1, config.batch as u64, &[("loss", loss)]);
+        },
+    )?;
+    progress.finish();
+    let valid = training.final_valid_loss();
+    let test = train::evaluate_names(&model, &names.test, end);
+    println!(
+        "names: validation loss {valid:.4}, test loss {test:.4} after {:.1} s of training",
+        training.train_seconds
+    );
+    let mut noise = session.rngs.noise.clone();
+    let made: Vec<String> = (0..20)
+        .map(|_| {
+            names.decode(&train::generate_until(
+                &model,
+                &[end],
+                30,
+                Some(end),
+                1.0,
+                &mut noise,
+            ))
+        })
+        .collect();
+    println!("names: {}", made.join(", "));
+    run::write_atomic(
+        &session.output("names.md"),
+        (made.join(", ") + "\n").as_bytes(),
+    )?;
+    checkpoint::save(&session.output("names.safetensors"), &model, &names.vocab)?;
+    Ok((valid, test))
+}
+
+fn sample(args: SampleArgs) -> anyhow::Result<()> {
+    let (model, vocab) = checkpoint::load(&args.checkpoint)?;
+    let prompt = charlm::sample::encode_prompt(&vocab, &args.prompt)
+        .with_context(|| format!("--prompt {:?}", args.prompt))?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let text = train::generate(
+        &model,
+        &prompt,
+        args.length as usize,
+        args.temperature,
+        &mut rng,
+    );
+    println!("{}{}", args.prompt, vocab.decode(&text));
+    Ok(())
+}
