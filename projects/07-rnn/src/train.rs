@@ -77,6 +77,8 @@ pub struct Training {
     pub curve: Vec<Point>,
     /// Seconds spent in training steps (evaluation excluded).
     pub train_seconds: f64,
+    /// Seconds each training step took.
+    pub step_seconds: Vec<f64>,
     /// Characters predicted in training, in all.
     pub chars: u64,
     /// Steps whose gradient norm was above the clipping threshold.
@@ -89,10 +91,20 @@ impl Training {
         self.curve.last().map_or(f64::NAN, |p| p.valid_loss)
     }
 
-    /// Milliseconds per training step.
+    /// The median time of a training step, in milliseconds (the median, so that the first
+    /// steps, which find the memory allocator and caches cold, do not count).
     pub fn ms_per_step(&self) -> f64 {
-        let steps = self.curve.last().map_or(0, |p| p.step);
-        1000.0 * self.train_seconds / steps.max(1) as f64
+        let mut times = self.step_seconds.clone();
+        times.sort_by(f64::total_cmp);
+        times.get(times.len() / 2).map_or(f64::NAN, |t| 1000.0 * t)
+    }
+}
+
+impl Training {
+    fn record(&mut self, step_started: Instant) {
+        let seconds = step_started.elapsed().as_secs_f64();
+        self.train_seconds += seconds;
+        self.step_seconds.push(seconds);
     }
 }
 
@@ -151,7 +163,7 @@ pub fn train_text(
                 tensor::cross_entropy(&out.logits, &time_major(&window.targets, window.batch));
             let norm = optimise(&loss, &params, &mut optimizer, config.clip);
             h = out.last.detach(); // carried on, but the gradient stops here
-            training.train_seconds += started.elapsed().as_secs_f64();
+            training.record(started);
 
             let loss = f64::from(loss.item());
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
@@ -226,7 +238,7 @@ pub fn train_names(
             let names: Vec<&[u32]> = indices.iter().map(|&i| train[i].as_slice()).collect();
             let (loss, chars) = names_loss(model, &names, end);
             let norm = optimise(&loss, &params, &mut optimizer, config.clip);
-            training.train_seconds += started.elapsed().as_secs_f64();
+            training.record(started);
 
             let loss = f64::from(loss.item());
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
