@@ -212,3 +212,141 @@ pub fn activation_html(
     out.push_str("</pre>\n");
     out
 }
+
+/// How strongly the loss at the last of `len` steps depends on each hidden state before
+/// it: `‖∂loss_T/∂h_{T-k}‖` for `k = 0 .. len`, relative to `k = 0`, averaged over
+/// `chunks` passages of `ids` (each read after a warm-up of 64 characters, so the state is
+/// a typical one). Computed with the chain rule of backpropagation through time:
+/// `∂loss/∂h_{t-1} = (∂loss/∂h_t ⊙ (1 - h_t²))·W_hhᵀ`.
+///
+/// # Panics
+/// If `ids` is shorter than `chunks · (len + 64) + 1`.
+#[track_caller]
+pub fn gradient_through_time(model: &CharRnn, ids: &[u32], len: usize, chunks: usize) -> Vec<f64> {
+    use ndarray::{Array1, Array2};
+    let two_d = |t: &Tensor| -> Array2<f32> { t.to_array().into_dimensionality().expect("2-D") };
+    let one_d = |t: &Tensor| -> Array1<f32> { t.to_array().into_dimensionality().expect("1-D") };
+    let (embedding, w_hh, w_hy) = (
+        two_d(&model.embedding),
+        two_d(&model.w_hh),
+        two_d(&model.w_hy),
+    );
+    let (b_h, b_y) = (one_d(&model.b_h), one_d(&model.b_y));
+    let warm = 64;
+    assert!(
+        ids.len() > chunks * (len + warm),
+        "{} characters for {chunks} passages",
+        ids.len()
+    );
+    let mut norms = vec![0.0f64; len];
+    for c in 0..chunks {
+        let start = c * (len + warm);
+        let mut h = Array1::<f32>::zeros(w_hh.nrows());
+        let mut hs = Vec::with_capacity(len);
+        for (t, &x) in ids[start..start + warm + len].iter().enumerate() {
+            h = (&embedding.row(x as usize) + &b_h + &h.dot(&w_hh)).mapv(f32::tanh);
+            if t >= warm {
+                hs.push(h.clone());
+            }
+        }
+        let target = ids[start + warm + len] as usize;
+        let y = h.dot(&w_hy) + &b_y;
+        let max = y.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let e = y.mapv(|v| (v - max).exp());
+        let mut dy = &e / e.sum();
+        dy[target] -= 1.0;
+        let mut dh = w_hy.dot(&dy); // dy·W_hyᵀ
+        for k in 0..len {
+            norms[k] += f64::from(dh.dot(&dh).sqrt());
+            let h_t = &hs[len - 1 - k];
+            let da = &dh * &h_t.mapv(|v| 1.0 - v * v);
+            dh = w_hh.dot(&da); // da·W_hhᵀ
+        }
+    }
+    let first = norms[0];
+    norms.iter().map(|n| n / first).collect()
+}
+
+/// The figure of [`gradient_through_time`]: one curve per model, on a log scale.
+///
+/// # Errors
+/// If the figure cannot be written.
+pub fn gradient_decay(path: &Path, curves: &[(&str, Vec<f64>)]) -> anyhow::Result<()> {
+    let series: Vec<Series> = curves
+        .iter()
+        .map(|(name, norms)| {
+            Series::new(*name, norms.iter().enumerate().map(|(k, &n)| (k as f64, n)))
+        })
+        .collect();
+    plot::line_chart(
+        path,
+        "How far back the gradient reaches",
+        "steps back in time, k",
+        "‖∂loss_T / ∂h_(T−k)‖, relative to k = 0",
+        &series,
+        Scale::Log,
+    )?;
+    Ok(())
+}
+
+/// An explanatory diagram, as SVG: the RNN unrolled over four steps, the same three weight
+/// matrices at every step.
+pub fn unrolled_svg() -> String {
+    let (w, h) = (720, 300);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
+         font-family=\"sans-serif\" font-size=\"15\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n\
+         <defs><marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\">\
+         <path d=\"M0,0 L8,4 L0,8 z\" fill=\"#444\"/></marker></defs>\n"
+    );
+    let box_at = |svg: &mut String, x: i32, y: i32, label: &str, fill: &str| {
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"64\" height=\"40\" rx=\"8\" fill=\"{fill}\" stroke=\"#444\"/>\
+             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
+            x - 32,
+            y - 20,
+            y + 5
+        );
+    };
+    let arrow = |svg: &mut String,
+                 (x1, y1): (i32, i32),
+                 (x2, y2): (i32, i32),
+                 label: &str,
+                 dx: i32,
+                 dy: i32| {
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#444\" stroke-width=\"1.5\" \
+             marker-end=\"url(#arrow)\"/><text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#444\">{label}</text>",
+            (x1 + x2) / 2 + dx,
+            (y1 + y2) / 2 + dy
+        );
+    };
+    box_at(&mut svg, 60, 150, "h₀", "#eeeeee");
+    for t in 1..=4 {
+        let x = 60 + 150 * t;
+        let (ys, hs, xs) = (50, 150, 250);
+        box_at(&mut svg, x, xs, &format!("x{}", sub(t as usize)), "#dbe9f6");
+        box_at(&mut svg, x, hs, &format!("h{}", sub(t as usize)), "#fde3c8");
+        box_at(&mut svg, x, ys, &format!("p{}", sub(t as usize)), "#d9f0d3");
+        arrow(&mut svg, (x, xs - 20), (x, hs + 20), "W_xh", 6, 4);
+        arrow(&mut svg, (x, hs - 20), (x, ys + 20), "W_hy", 6, 4);
+        arrow(&mut svg, (x - 150 + 32, hs), (x - 32, hs), "W_hh", -18, -8);
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"360\" y=\"292\" text-anchor=\"middle\" font-size=\"13\" fill=\"#444\">\
+         the same W_xh, W_hh, W_hy at every step; pₜ predicts xₜ₊₁</text>"
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// `t` as subscript digits.
+fn sub(t: usize) -> String {
+    t.to_string()
+        .chars()
+        .map(|c| char::from_u32(0x2080 + c.to_digit(10).expect("a digit")).expect("a subscript"))
+        .collect()
+}

@@ -220,6 +220,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         let (training, model) = batched(&config, &text, &baselines, &args, &mut session)?;
         checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
         activations(&model, &text, &mut session)?;
+        gradients(&model, &config, &text, &mut session)?;
         report = report
             .metric("val_loss", training.final_valid_loss())
             .metric("ms_per_step", training.ms_per_step());
@@ -401,15 +402,28 @@ fn batched(
     );
     let mut progress = session.progress("part 2", config.steps as u64);
     let mut shuffle = session.rngs.shuffle.clone();
+    let mut noise = session.rngs.noise.clone();
     let chars_per_step = (config.batch * config.seq_len) as u64;
+    let newline = text
+        .vocab
+        .encode("\n")
+        .unwrap_or_else(|_| vec![text.train[0]]);
+    // A sample at every evaluation, to show how the text improves.
+    let mut samples: Vec<(train::Point, String)> = Vec::new();
     let training = train::train_text(
         &model,
         &text.train,
         &text.valid,
         config,
         &mut shuffle,
-        |_, loss| {
-            progress.advance(1, chars_per_step, &[("loss", loss)]);
+        |event| match event {
+            train::Event::Step { loss, .. } => {
+                progress.advance(1, chars_per_step, &[("loss", loss)])
+            }
+            train::Event::Evaluated { point, model } => {
+                let ids = train::generate(model, &newline, 300, args.temperature, &mut noise);
+                samples.push((point, text.vocab.decode(&ids)));
+            }
         },
     )?;
     progress.finish();
@@ -429,28 +443,54 @@ fn batched(
         training.train_seconds,
         training.ms_per_step()
     );
-    let prompt = text
-        .vocab
-        .encode("\n")
-        .unwrap_or_else(|_| vec![text.train[0]]);
-    let mut noise = session.rngs.noise.clone();
-    let sample = train::generate(&model, &prompt, 600, args.temperature, &mut noise);
-    let sample = text.vocab.decode(&sample);
+    // The samples nearest to 100 and 1000 steps, a third of the way, and the end.
+    let mut shown: Vec<&(train::Point, String)> = Vec::new();
+    for target in [100, 1000, config.steps / 3, config.steps] {
+        let nearest = samples.iter().min_by_key(|(p, _)| p.step.abs_diff(target));
+        if let Some(s) = nearest.filter(|s| !shown.iter().any(|t| t.0.step == s.0.step)) {
+            shown.push(s);
+        }
+    }
+    let headed: Vec<(String, String)> = shown
+        .iter()
+        .map(|(p, s)| {
+            (
+                format!(
+                    "after {} steps ({:.0} s of training), validation loss {:.2}",
+                    p.step, p.seconds, p.valid_loss
+                ),
+                s.clone(),
+            )
+        })
+        .collect();
+    let last = &headed.last().expect("the last step is evaluated").1;
     println!(
         "part 2, a sample at temperature {}:\n{}\n",
         args.temperature,
-        sample.trim_end()
+        last.trim_end()
     );
     run::write_atomic(
         &session.output("samples.md"),
-        figures::samples_markdown(&[(
-            format!(
-                "after {} steps, temperature {}",
-                config.steps, args.temperature
-            ),
-            sample,
-        )])
-        .as_bytes(),
+        figures::samples_markdown(&headed).as_bytes(),
+    )?;
+    // The same model at several temperatures.
+    let prompt = text
+        .vocab
+        .encode("ROMEO:")
+        .unwrap_or_else(|_| newline.clone());
+    let at: Vec<(String, String)> = [0.5, 0.8, 1.0, 1.5]
+        .iter()
+        .map(|&t| {
+            let ids = train::generate(&model, &prompt, 300, t, &mut noise);
+            (
+                format!("temperature {t}"),
+                text.vocab.decode(&[prompt.as_slice(), &ids].concat()),
+            )
+        })
+        .collect();
+    run::write_atomic(
+        &session.output("temperatures.md"),
+        figures::samples_markdown(&at).as_bytes(),
     )?;
     Ok((training, model))
 }
@@ -475,6 +515,39 @@ fn activations(model: &CharRnn, text: &Text, session: &mut run::Session) -> anyh
         ));
     }
     run::write_atomic(&session.output("activations.html"), html.as_bytes())
+}
+
+/// The vanishing-gradient figure: how far back the trained model's gradient reaches,
+/// against the same model at initialisation.
+fn gradients(
+    model: &CharRnn,
+    config: &TrainConfig,
+    text: &Text,
+    session: &mut run::Session,
+) -> anyhow::Result<()> {
+    let (len, chunks) = (60, 40);
+    if text.valid.len() <= chunks * (len + 64) {
+        return Ok(()); // a short --text: no figure
+    }
+    let fresh = CharRnn::new(
+        text.vocab.len(),
+        config.hidden,
+        &mut session.rngs.init.clone(),
+    );
+    let trained = figures::gradient_through_time(model, &text.valid, len, chunks);
+    let initial = figures::gradient_through_time(&fresh, &text.valid, len, chunks);
+    println!(
+        "part 2: the gradient 20 steps back is {:.1e} of its size at the last step (trained), {:.1e} (at initialisation)",
+        trained[20], initial[20]
+    );
+    figures::gradient_decay(
+        &session.output("gradient_decay.svg"),
+        &[("trained", trained), ("at initialisation", initial)],
+    )?;
+    run::write_atomic(
+        &session.output("unrolled.svg"),
+        figures::unrolled_svg().as_bytes(),
+    )
 }
 
 /// Part 2 on names: trains, reports validation and test loss, samples a few names.
@@ -512,8 +585,10 @@ fn names_part(
         end,
         &config,
         &mut shuffle,
-        |_, loss| {
-            progress.advance(1, config.batch as u64, &[("loss", loss)]);
+        |event| {
+            if let train::Event::Step { loss, .. } = event {
+                progress.advance(1, config.batch as u64, &[("loss", loss)]);
+            }
         },
     )?;
     progress.finish();

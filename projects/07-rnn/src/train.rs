@@ -71,6 +71,22 @@ pub struct Point {
     pub valid_loss: f64,
 }
 
+/// What a training loop tells its caller as it goes.
+pub enum Event<'a> {
+    /// A step is done; its training loss.
+    Step { step: usize, loss: f64 },
+    /// The validation loss was measured (the model is there to sample from).
+    Evaluated { point: Point, model: &'a CharRnn },
+}
+
+/// Whether to measure the validation loss after `step`: every `eval_every` steps, after
+/// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
+fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
+    let early =
+        step < config.eval_every && step >= 50 && (step / 50).is_power_of_two() && step % 50 == 0;
+    step % config.eval_every == 0 || step == config.steps || early
+}
+
 /// What a run produced.
 #[derive(Debug, Clone, Default)]
 pub struct Training {
@@ -131,7 +147,7 @@ fn optimise(loss: &Tensor, params: &[Tensor], optimizer: &mut Adam, clip: f32) -
 /// Trains `model` on `train` (character ids) by truncated backpropagation through time:
 /// `B` streams read `T` characters a step, the hidden state carried from window to window
 /// and reset to zero at each pass over the text (each pass starting at a random offset).
-/// `report(step, points)` is called after every step with the latest training loss.
+/// `report` hears of every step and every evaluation.
 ///
 /// # Errors
 /// If the loss diverges (NaN, or far above a uniform guess).
@@ -141,7 +157,7 @@ pub fn train_text(
     valid: &[u32],
     config: &TrainConfig,
     rng: &mut impl Rng,
-    mut report: impl FnMut(usize, f64),
+    mut report: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Training> {
     let params = model.parameters();
     let mut optimizer = Adam::new(params.clone(), config.lr);
@@ -171,14 +187,16 @@ pub fn train_text(
             training.chars += window.inputs.len() as u64;
             (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
             step += 1;
-            report(step, loss);
-            if step % config.eval_every == 0 || step == config.steps {
-                training.curve.push(Point {
+            report(Event::Step { step, loss });
+            if evaluate_after(step, config) {
+                let point = Point {
                     step,
                     seconds: training.train_seconds,
                     train_loss: loss_sum / loss_count as f64,
                     valid_loss: evaluate_text(model, valid),
-                });
+                };
+                training.curve.push(point);
+                report(Event::Evaluated { point, model });
                 (loss_sum, loss_count) = (0.0, 0);
             }
         }
@@ -219,7 +237,7 @@ pub fn train_names(
     end: u32,
     config: &TrainConfig,
     rng: &mut impl Rng,
-    mut report: impl FnMut(usize, f64),
+    mut report: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Training> {
     let params = model.parameters();
     let mut optimizer = Adam::new(params.clone(), config.lr);
@@ -246,14 +264,16 @@ pub fn train_names(
             training.chars += chars as u64;
             (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
             step += 1;
-            report(step, loss);
-            if step % config.eval_every == 0 || step == config.steps {
-                training.curve.push(Point {
+            report(Event::Step { step, loss });
+            if evaluate_after(step, config) {
+                let point = Point {
                     step,
                     seconds: training.train_seconds,
                     train_loss: loss_sum / loss_count as f64,
                     valid_loss: evaluate_names(model, valid, end),
-                });
+                };
+                training.curve.push(point);
+                report(Event::Evaluated { point, model });
                 (loss_sum, loss_count) = (0.0, 0);
             }
         }
