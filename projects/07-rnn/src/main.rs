@@ -157,6 +157,9 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     tensor::set_threads(session.threads);
     let wants = |part: Part| args.part == Part::All || args.part == part;
     let names_wanted = wants(Part::Names) && args.text.is_none();
+    if wants(Part::Names) && args.text.is_some() {
+        println!("names: skipped (--text trains on your text only)");
+    }
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
         format!(
             "cannot create the output folder {}; pass --out with a writable folder",
@@ -234,6 +237,38 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     for b in &baselines {
         report = report.metric(&format!("ngram{}_val_loss", b.order), b.valid_loss);
     }
+    // What each model reaches on the validation split, for the chapter.
+    let mut rows: Vec<(String, f64)> = baselines
+        .iter()
+        .map(|b| {
+            (
+                format!("{} (add-k, k = {})", b.name(), charlm::ngram::format_k(b.k)),
+                b.valid_loss,
+            )
+        })
+        .collect();
+    if let (Some(run), Some(loss)) = (&minimal_run, report.get("minimal_val_loss")) {
+        rows.push((
+            format!(
+                "Part 1: min-char-rnn, hidden 100, {} iterations ({:.0} s)",
+                args.minimal_iterations, run.seconds
+            ),
+            metric_value(loss),
+        ));
+    }
+    if let Some(training) = &text_training {
+        rows.push((
+            format!(
+                "Part 2: batched RNN, hidden {}, {} steps ({:.0} s)",
+                config.hidden, config.steps, training.train_seconds
+            ),
+            training.final_valid_loss(),
+        ));
+    }
+    run::write_atomic(
+        &session.output("comparison.md"),
+        loss_table(&rows, "validation loss").as_bytes(),
+    )?;
 
     if names_wanted {
         let names_path = data::data_file(&session.data_dir, "text/names.txt")?;
@@ -251,6 +286,21 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         )?;
         let (valid, test) = names_part(&args, &config, &names, &mut session)?;
         let bigram = names_baselines[1];
+        let mut rows: Vec<(String, f64)> = names_baselines
+            .iter()
+            .map(|b| (b.name(), b.test_loss.expect("names have a test split")))
+            .collect();
+        rows.push((
+            format!(
+                "Part 2: batched RNN, hidden {}, {} steps",
+                config.hidden, args.names_steps
+            ),
+            test,
+        ));
+        run::write_atomic(
+            &session.output("names_comparison.md"),
+            loss_table(&rows, "test loss").as_bytes(),
+        )?;
         report = report
             .metric("names_test_loss", test)
             .metric("names_val_loss", valid)
@@ -273,6 +323,22 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         figures::minimal_loss(&session.output("minimal_loss.svg"), run)?;
     }
     session.finish(&report)
+}
+
+/// A two-column markdown table of models and losses.
+fn loss_table(rows: &[(String, f64)], column: &str) -> String {
+    let mut table = format!("| model | {column} (nats per character) |\n|---|---:|\n");
+    for (model, loss) in rows {
+        table.push_str(&format!("| {model} | {loss:.3} |\n"));
+    }
+    table
+}
+
+fn metric_value(metric: run::Metric) -> f64 {
+    match metric {
+        run::Metric::Real(x) => x,
+        run::Metric::Count(n) => n as f64,
+    }
 }
 
 /// The first `limit` characters of a text, split 90/10 again.

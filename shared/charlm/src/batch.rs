@@ -72,6 +72,7 @@ impl<'a> Streams<'a> {
         self.stream_len - 1
     }
 
+    // ANCHOR: window
     /// The window reading characters `start..start + len` of every stream.
     ///
     /// # Panics
@@ -97,6 +98,7 @@ impl<'a> Streams<'a> {
             targets,
         }
     }
+    // ANCHOR_END: window
 
     /// Consecutive windows of `seq_len` over the whole streams; with [`LastBatch::Keep`] a
     /// last shorter window reads what is left, so every predicted character is in one.

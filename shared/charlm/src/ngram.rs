@@ -166,6 +166,7 @@ impl Ngram {
         self.loss_of_counts(&seen, total, k)
     }
 
+    // ANCHOR: add_k
     #[track_caller]
     fn loss_of_counts(&self, seen: &BTreeMap<(u32, u32), u64>, total: u64, k: f64) -> f64 {
         assert!(k > 0.0, "add-k smoothing needs k > 0, got {k}");
@@ -180,6 +181,7 @@ impl Ngram {
             .sum();
         sum / total as f64
     }
+    // ANCHOR_END: add_k
 
     /// The `k` from [`k_grid`] with the lowest loss on `valid`, and that loss.
     pub fn tune(&self, valid: &[Span]) -> (f64, f64) {
@@ -261,6 +263,16 @@ pub fn names_baselines(names: &Names) -> Vec<Baseline> {
     .collect()
 }
 
+/// A value of `k` as the tables show it: k spans 1e-5 to 10, so small ones are written in
+/// scientific notation rather than shown as 0.000.
+pub fn format_k(k: f64) -> String {
+    if k >= 0.01 {
+        format!("{k:.3}")
+    } else {
+        format!("{k:.0e}")
+    }
+}
+
 /// The baselines as a markdown table, for the book and the terminal.
 pub fn table(baselines: &[Baseline]) -> String {
     let with_test = baselines.iter().any(|b| b.test_loss.is_some());
@@ -271,12 +283,7 @@ pub fn table(baselines: &[Baseline]) -> String {
         "\n|---|---:|---:|---:|\n"
     });
     for b in baselines {
-        // k spans 1e-5 to 10: small ones in scientific notation, so they do not show as 0.
-        let k = if b.k >= 0.01 {
-            format!("{:.3}", b.k)
-        } else {
-            format!("{:.0e}", b.k)
-        };
+        let k = format_k(b.k);
         out.push_str(&format!(
             "| {} | {} | {k} | {:.3} |",
             b.name(),
