@@ -16,10 +16,18 @@
 //! making the answer indifferent to a one-pixel shift. Stacked, the layers see ever larger
 //! parts of the digit: edges, then strokes, then loops and corners.
 //!
-//! **How it is computed.** [`conv2d_naive`] is the sum above, seven nested loops. The
-//! `tensor` crate computes the same thing as [`im2col`] followed by one matrix multiply
-//! (GEMM), which is where a CPU does its fastest arithmetic; [`max_pool_backward`] routes
-//! each window's gradient to its largest input. These three are the chapter's exercises.
+//! **How it is computed.** [`conv2d_naive`] is the sum above, seven nested loops: the
+//! definition, too slow to train on. [`ops::conv2d`] computes the same thing the way every
+//! framework does: [`im2col`] copies each patch of every image into a column of one matrix,
+//! one matrix multiply (GEMM, where a CPU does its fastest arithmetic) applies every filter
+//! to every patch, and backward, [`col2im`] adds each patch's gradient back onto its pixels.
+//! [`ops::max_pool2d`] pools, and [`max_pool_backward`] routes each window's gradient to its
+//! largest input. `im2col`, `col2im` and `max_pool_backward` are the chapter's exercises.
+//!
+//! **Two paths, one function.** The model runs either that lesson path ([`ConvPath::Lesson`],
+//! the default with the `learner` feature, so your exercises train it) or the tensor crate's
+//! fused, multi-threaded `conv2d_max_pool2d` ([`ConvPath::Fast`], the default otherwise).
+//! Tests check that both give the same numbers.
 //!
 //! **What is left out.** Strides other than 1 and dilation (the tensor crate has strides;
 //! this model needs none), batch normalisation and dropout (chapter 6), and GPU kernels.
@@ -31,16 +39,21 @@ pub mod augment;
 pub mod digit;
 pub mod figures;
 pub mod model;
+pub mod ops;
 pub mod train;
 
+mod conv2d_naive;
+
+pub use conv2d_naive::conv2d_naive;
 pub use model::{Arch, Cnn, LayerSummary};
+pub use ops::ConvPath;
 pub use train::{evaluate, train, Evaluation, TrainConfig, Training};
 
 // The heart of the technique: your files in exercises/ with the `learner` feature, the
 // reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/conv2d_naive.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/conv2d_naive.rs")]
-mod conv2d_naive;
+#[cfg_attr(feature = "learner", path = "../exercises/col2im.rs")]
+#[cfg_attr(not(feature = "learner"), path = "../solutions/col2im.rs")]
+mod col2im;
 #[cfg_attr(feature = "learner", path = "../exercises/im2col.rs")]
 #[cfg_attr(not(feature = "learner"), path = "../solutions/im2col.rs")]
 mod im2col;
@@ -48,6 +61,6 @@ mod im2col;
 #[cfg_attr(not(feature = "learner"), path = "../solutions/max_pool_backward.rs")]
 mod max_pool_backward;
 
-pub use conv2d_naive::conv2d_naive;
+pub use col2im::col2im;
 pub use im2col::im2col;
 pub use max_pool_backward::max_pool_backward;

@@ -173,6 +173,12 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         mnist.test.len(),
         mnist.classes
     );
+    if model.conv_path == cnn::ConvPath::Lesson {
+        println!(
+            "convolutions and pooling: the lesson path (src/ops.rs: im2col, one matrix \
+             multiply, col2im; max-pooling with max_pool_backward)"
+        );
+    }
 
     let (mut shuffle, mut noise) = (session.rngs.shuffle.clone(), session.rngs.noise.clone());
     let training = cnn::train(

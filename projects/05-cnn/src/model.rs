@@ -8,6 +8,8 @@ use nn::{CheckpointError, Conv2d, Linear, Module};
 use rand::{Rng, SeedableRng};
 use tensor::Tensor;
 
+use crate::ops::{self, ConvPath};
+
 /// Which network to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arch {
@@ -126,6 +128,9 @@ pub struct Cnn {
     pub arch: Arch,
     pub convs: Vec<ConvLayer>,
     pub dense: Vec<Linear>,
+    /// Whose convolution and pooling the forward pass runs: the chapter's (`Lesson`) or the
+    /// tensor crate's fused op (`Fast`). Both compute the same function.
+    pub conv_path: ConvPath,
     /// `[arch, channels, height, width, classes]`, saved in the checkpoint (as a buffer: not
     /// trained) so that `eval` and `predict` can rebuild the model from the file alone.
     config: Tensor,
@@ -193,6 +198,7 @@ impl Cnn {
             arch,
             convs,
             dense,
+            conv_path: ConvPath::default(),
             config: Tensor::from_vec(config, &[5]),
         }
     }
@@ -221,20 +227,37 @@ impl Cnn {
         let mut h = x.clone();
         for layer in &self.convs {
             // [N, C, H, W] -> [N, filters, H', W'], ReLU, and maybe pooling to H'/2 × W'/2.
-            let next = if layer.pool {
-                // relu then pool, computed as pool then relu: the largest of four numbers,
-                // floored at 0, is the largest of the four floored at 0 (and the gradient
-                // reaches the same element), so the answer is the same, but ReLU then runs
-                // on a quarter as many numbers. The convolution and the pooling are one op,
-                // which never writes the full-size maps to memory: the same numbers again.
-                layer.conv.forward_max_pooled(&h, 2).relu()
-            } else {
-                layer.conv.forward(&h).relu()
+            // Where there is pooling, relu then pool is computed as pool then relu: the
+            // largest of four numbers, floored at 0, is the largest of the four floored at 0
+            // (and the gradient reaches the same element), so the answer is the same, but
+            // ReLU then runs on a quarter as many numbers.
+            let conv = &layer.conv;
+            h = match self.conv_path {
+                ConvPath::Lesson => {
+                    // The chapter's ops (src/ops.rs): im2col, matmul, col2im; max-pooling.
+                    let y = ops::conv2d(&h, &conv.weight, &conv.bias, conv.padding);
+                    if keep_maps {
+                        maps.push(y.relu()); // the full-size maps, for figures
+                    }
+                    if layer.pool {
+                        ops::max_pool2d(&y, 2).relu()
+                    } else {
+                        y.relu()
+                    }
+                }
+                ConvPath::Fast => {
+                    if keep_maps {
+                        maps.push(conv.forward(&h).relu()); // the full-size maps, for figures
+                    }
+                    // The tensor crate's convolution and pooling as one op, which never
+                    // writes the full-size maps to memory: the same numbers again.
+                    if layer.pool {
+                        conv.forward_max_pooled(&h, 2).relu()
+                    } else {
+                        conv.forward(&h).relu()
+                    }
+                }
             };
-            if keep_maps {
-                maps.push(layer.conv.forward(&h).relu()); // the full-size maps, for figures
-            }
-            h = next;
         }
         let shape = h.shape();
         h = h.reshape(&[shape[0], shape[1..].iter().product()]); // flatten: [N, C·H·W]

@@ -108,7 +108,7 @@ impl Tensor {
 
     /// Records the result of an op. If no input needs a gradient, or gradients are switched
     /// off by [`crate::no_grad`], the result is a plain leaf and `backward` is dropped unused.
-    pub(crate) fn from_op(
+    pub fn from_op(
         name: &'static str,
         value: ArrayD<f32>,
         inputs: &[&Tensor],
