@@ -57,9 +57,9 @@ if [[ " $parts " == *" 1 "* ]]; then
     echo "part 1: 07-rnn, $iterations iterations..." >&2
     MATMUL_NUM_THREADS=1 "$bin" --quiet --threads 1 --part minimal --minimal-iterations "$iterations" \
         --text "$text" --out "$work/ours-1" > "$work/ours-1.log" 2>&1
-    python3 - "$work/ours-1/metrics.json" "$numpy_json" >> "$tables" <<'EOF'
+    python3 - "$work/ours-1/speed.json" "$numpy_json" >> "$tables" <<'EOF'
 import json, sys
-ours = json.load(open(sys.argv[1]))["metrics"]["minimal_iterations_per_second"]
+ours = json.load(open(sys.argv[1]))["minimal_iterations_per_second"]
 numpy = json.loads(sys.argv[2])
 print("| Part 1: min-char-rnn, 1 thread | iterations/s | 07-rnn vs this |")
 print("|---|---:|---:|")
@@ -79,11 +79,11 @@ if [[ " $parts " == *" 2 "* ]]; then
     echo "part 2: 07-rnn, $steps steps on $threads threads..." >&2
     "$bin" --quiet --threads "$threads" --part batched --steps "$steps" --text "$text" \
         --out "$work/ours-2" > "$work/ours-2.log" 2>&1
-    python3 - "$work/ours-2/metrics.json" "$results" >> "$tables" <<'EOF'
+    python3 - "$work/ours-2/metrics.json" "$work/ours-2/speed.json" "$results" >> "$tables" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
-ours = m["metrics"]["ms_per_step"]
-rows = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
+ours = json.load(open(sys.argv[2]))["ms_per_step"]
+rows = [json.loads(line) for line in open(sys.argv[3]) if line.strip()]
 print(f"| Part 2: one training step, H 256, T 64, B 32, {m['threads']} threads | ms/step (median) | 07-rnn vs this |")
 print("|---|---:|---:|")
 for r in rows:

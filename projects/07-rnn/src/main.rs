@@ -207,14 +207,22 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         charlm::ngram::table(&baselines).as_bytes(),
     )?;
 
+    // Speeds go to speed.json, not among the metrics: two runs with the same seed give the
+    // same metrics (a workspace test checks), never the same timings.
+    let mut speed = serde_json::Map::new();
     let mut minimal_run = None;
     if wants(Part::Minimal) {
         let run = minimal(&args, &text, &mut session)?;
-        report = report.metric("minimal_val_loss", run.1).metric(
-            "minimal_iterations_per_second",
-            run.0
-                .iterations_per_second(args.minimal_iterations as usize),
+        report = report.metric("minimal_val_loss", run.1);
+        let iterations = args.minimal_iterations as usize;
+        speed.insert(
+            "minimal_iterations_per_second".into(),
+            round(run.0.iterations_per_second(iterations), 1).into(),
         );
+        report.train_seconds = Some(run.0.seconds);
+        report.steps = Some(iterations);
+        report.examples_per_second = (iterations * 25) as f64 / run.0.seconds.max(1e-9);
+        report.params = run.0.rnn.num_parameters();
         minimal_run = Some(run.0);
     }
 
@@ -224,9 +232,15 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
         activations(&model, &text, &mut session)?;
         gradients(&model, &config, &text, &mut session)?;
-        report = report
-            .metric("val_loss", training.final_valid_loss())
-            .metric("ms_per_step", training.ms_per_step());
+        report = report.metric("val_loss", training.final_valid_loss());
+        speed.insert(
+            "ms_per_step".into(),
+            round(training.ms_per_step(), 2).into(),
+        );
+        speed.insert(
+            "train_seconds".into(),
+            round(training.train_seconds, 2).into(),
+        );
         report.train_seconds = Some(training.train_seconds);
         report.steps = Some(config.steps);
         report.examples_per_second = training.chars as f64 / training.train_seconds.max(1e-9);
@@ -311,6 +325,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             .metric("bigram_names_val_loss", bigram.valid_loss);
     }
 
+    let speed = serde_json::to_string_pretty(&speed)? + "\n";
+    run::write_atomic(&session.output("speed.json"), speed.as_bytes())?;
     if let Some(training) = &text_training {
         figures::loss_against_time(
             &session.output("loss_time.svg"),
@@ -323,6 +339,11 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         figures::minimal_loss(&session.output("minimal_loss.svg"), run)?;
     }
     session.finish(&report)
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
 }
 
 /// A two-column markdown table of models and losses.
