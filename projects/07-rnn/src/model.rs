@@ -5,9 +5,9 @@
 //! that every step is a matrix product `[B, H]·[H, H]` rather than a vector times a matrix:
 //!
 //! ```text
-//! A = E[x] + b_h                       [T, B, H]  every step's input, in one lookup
-//! h_t = tanh(A_t + h_{t-1}·W_hh)       [B, H]     the recurrence, T steps
-//! Y = [h_1 .. h_T]·W_hy + b_y          [T·B, V]   every step's scores, in one product
+//! X = E[x] + b_h                       [B, T, H]  every step's input, in one lookup
+//! h_t = tanh(X_t + h_{t-1}·W_hh)       [B, H]     the recurrence, T steps (tensor::rnn_tanh)
+//! Y = [h_1 .. h_T]·W_hy + b_y          [B·T, V]   every step's scores, in one product
 //! ```
 //!
 //! `E: [V, H]` is Part 1's `W_xh` under the name it has when a one-hot input times a
@@ -36,8 +36,7 @@ pub struct CharRnn {
 
 /// What [`CharRnn::forward`] returns.
 pub struct Output {
-    /// `[T·B, V]`, time-major: row `t·B + b` scores the character after step `t` of
-    /// sequence `b`.
+    /// `[B·T, V]`: row `b·T + t` scores the character after step `t` of sequence `b`.
     pub logits: Tensor,
     /// `[B, H]`: the hidden state after the last step, to carry into the next window.
     pub last: Tensor,
@@ -84,21 +83,20 @@ impl CharRnn {
             "{} inputs in {batch} rows",
             inputs.len()
         );
-        // Time-major ids, so that step t's B rows are contiguous: [B, T] -> [T, B].
-        let ids: Vec<usize> = (0..steps)
-            .flat_map(|t| (0..batch).map(move |b| inputs[b * steps + t] as usize))
-            .collect();
-        let a = self.embedding.index_select(&ids).add(&self.b_h); // [T·B, H]
-        let mut h = h0.clone();
-        let mut hs = Vec::with_capacity(steps);
-        for t in 0..steps {
-            let a_t = a.narrow(0, t * batch, batch); // [B, H]
-            h = a_t.add(&h.matmul(&self.w_hh)).tanh();
-            hs.push(h.clone());
-        }
-        let hs = Tensor::concat(&hs, 0); // [T·B, H]
-        let logits = hs.matmul(&self.w_hy).add(&self.b_y); // [T·B, V]
-        Output { logits, last: h }
+        let hidden = self.hidden();
+        let ids: Vec<usize> = inputs.iter().map(|&x| x as usize).collect();
+        // Every step's input term at once: a row of the embedding plus the bias.
+        let x = self.embedding.index_select(&ids).add(&self.b_h); // [B·T, H]
+        let x = x.reshape(&[batch, steps, hidden]);
+        // The recurrence h_t = tanh(x_t + h_{t-1}·W_hh), all T steps in one op.
+        let hs = tensor::rnn_tanh(&x, h0, &self.w_hh); // [B, T, H]
+        let last = hs.narrow(1, steps - 1, 1).reshape(&[batch, hidden]);
+        // The read-out of every step at once: [B·T, H]·[H, V] -> [B·T, V].
+        let logits = hs
+            .reshape(&[batch * steps, hidden])
+            .matmul(&self.w_hy)
+            .add(&self.b_y);
+        Output { logits, last }
     }
     // ANCHOR_END: forward
 
@@ -132,10 +130,8 @@ impl CharRnn {
     }
 }
 
-/// Time-major targets `[T·B]` from row-major `[B, T]` ones, to match [`Output::logits`].
-pub fn time_major(targets: &[u32], batch: usize) -> Vec<usize> {
-    let steps = targets.len() / batch;
-    (0..steps)
-        .flat_map(|t| (0..batch).map(move |b| targets[b * steps + t] as usize))
-        .collect()
+/// Targets as the class indices `cross_entropy` takes: `[B·T]`, in the order of
+/// [`Output::logits`]'s rows.
+pub fn classes(targets: &[u32]) -> Vec<usize> {
+    targets.iter().map(|&t| t as usize).collect()
 }

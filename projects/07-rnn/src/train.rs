@@ -9,7 +9,7 @@ use nn::{Adam, Optimizer};
 use rand::Rng;
 use tensor::Tensor;
 
-use crate::model::{time_major, CharRnn};
+use crate::model::{classes, CharRnn};
 use crate::{clip_grad_norm, sample};
 
 /// Settings of a Part 2 run.
@@ -175,8 +175,7 @@ pub fn train_text(
             let started = Instant::now();
             optimizer.set_learning_rate(config.lr_at(step));
             let out = model.forward(&window.inputs, window.batch, &h);
-            let loss =
-                tensor::cross_entropy(&out.logits, &time_major(&window.targets, window.batch));
+            let loss = tensor::cross_entropy(&out.logits, &classes(&window.targets));
             let norm = optimise(&loss, &params, &mut optimizer, config.clip);
             h = out.last.detach(); // carried on, but the gradient stops here
             training.record(started);
@@ -214,8 +213,7 @@ pub fn evaluate_text(model: &CharRnn, ids: &[u32]) -> f64 {
         let (mut total, mut count) = (0.0, 0);
         for window in streams.windows(256, LastBatch::Keep) {
             let out = model.forward(&window.inputs, window.batch, &h);
-            let loss =
-                tensor::cross_entropy(&out.logits, &time_major(&window.targets, window.batch));
+            let loss = tensor::cross_entropy(&out.logits, &classes(&window.targets));
             total += f64::from(loss.item()) * window.targets.len() as f64;
             count += window.targets.len();
             h = out.last;
@@ -286,7 +284,7 @@ pub fn train_names(
 /// many characters it scored.
 fn names_loss(model: &CharRnn, names: &[&[u32]], end: u32) -> (Tensor, usize) {
     let batch = name_batch(names, end);
-    let (b, len) = (batch.window.batch, batch.window.len);
+    let b = batch.window.batch;
     let out = model.forward(&batch.window.inputs, b, &model.zero_state(b));
     // The logits are time-major: position b·len + t is row t·B + b.
     let rows: Vec<usize> = batch

@@ -395,3 +395,34 @@ impl AboveOne for Tensor {
         (self * self).add_scalar(1.0).sqrt()
     }
 }
+
+#[test]
+fn rnn_tanh_on_both_engines_agrees() {
+    two_threads();
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    // Random small cases, then ones large enough for the fast engine to split the batch
+    // between two threads (an even and an odd batch).
+    let mut cases: Vec<[usize; 3]> = (0..12)
+        .map(|_| {
+            [
+                rng.random_range(1..=5),
+                rng.random_range(1..=7),
+                rng.random_range(1..=9),
+            ]
+        })
+        .collect();
+    cases.extend([[16, 20, 128], [7, 40, 160]]);
+    let mut worst = 0.0f32;
+    for [b, t, h] in cases {
+        // Weights scaled like an RNN's (±1/√H), so that the states are not all saturated.
+        let w = random(&[h, h], &mut rng) / (h as f32).sqrt();
+        let inputs = [random(&[b, t, h], &mut rng), random(&[b, h], &mut rng), w];
+        let case = format!("rnn_tanh B={b} T={t} H={h}");
+        worst = worst.max(compare(
+            &case,
+            |p| tensor::rnn_tanh(&p[0], &p[1], &p[2]),
+            &inputs,
+        ));
+    }
+    println!("rnn_tanh: largest difference {worst:.1e} of each tensor's largest value");
+}
