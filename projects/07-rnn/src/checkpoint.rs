@@ -1,26 +1,23 @@
 //! Saving a trained [`CharRnn`] with its vocabulary, and loading it back to sample from.
 //!
-//! The file is safetensors (via `nn::checkpoint`): the five parameter arrays, plus the
-//! vocabulary as a tensor named `vocab` holding each character's Unicode scalar value (an
-//! f32 holds every one exactly: they are below 2²¹). The hidden size and vocabulary size
-//! follow from the arrays' shapes.
-// TODO(lead): once nn::checkpoint can write metadata (the `host` helper's change), keep the
-// vocabulary and the training settings there, as text, instead of in the `vocab` tensor.
+//! The file is safetensors (via `nn::checkpoint`): the five parameter arrays, and in the
+//! header's metadata, as text, what it takes to rebuild the model from the file alone: the
+//! project that wrote it, the hidden size and the vocabulary (its characters, in order).
 
 use std::path::Path;
 
 use anyhow::Context;
 use data::text::Vocab;
-use ndarray::Array1;
+use nn::checkpoint::Metadata;
 use tensor::Tensor;
 
 use crate::model::CharRnn;
 
-/// The model's parameters and the vocabulary, as `nn::checkpoint` sees them.
-struct Saved<'a> {
-    model: &'a CharRnn,
-    vocab: Tensor,
-}
+/// The metadata key naming the project, and its value.
+const PROJECT: (&str, &str) = ("project", "07-rnn");
+
+/// The model's parameters, as `nn::checkpoint` sees them.
+struct Saved<'a>(&'a CharRnn);
 
 impl nn::Module for Saved<'_> {
     fn forward(&self, _x: &Tensor) -> Tensor {
@@ -28,18 +25,8 @@ impl nn::Module for Saved<'_> {
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        self.model.named_parameters()
+        self.0.named_parameters()
     }
-
-    fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        vec![("vocab".into(), self.vocab.clone())]
-    }
-}
-
-fn vocab_tensor(vocab: &Vocab) -> Tensor {
-    Tensor::new(Array1::from_iter(
-        vocab.chars().iter().map(|&c| c as u32 as f32),
-    ))
 }
 
 /// Writes `model` and `vocab` to `path` (atomically: a temporary file, then a rename).
@@ -47,11 +34,12 @@ fn vocab_tensor(vocab: &Vocab) -> Tensor {
 /// # Errors
 /// If the folder is not writable.
 pub fn save(path: &Path, model: &CharRnn, vocab: &Vocab) -> anyhow::Result<()> {
-    let saved = Saved {
-        model,
-        vocab: vocab_tensor(vocab),
-    };
-    nn::checkpoint::save(path, &saved, None)?;
+    let metadata = Metadata::from([
+        (PROJECT.0.into(), PROJECT.1.into()),
+        ("hidden".into(), model.hidden().to_string()),
+        ("vocab".into(), vocab.chars().iter().collect::<String>()),
+    ]);
+    nn::checkpoint::save(path, &Saved(model), None, Some(&metadata))?;
     Ok(())
 }
 
@@ -62,28 +50,35 @@ pub fn save(path: &Path, model: &CharRnn, vocab: &Vocab) -> anyhow::Result<()> {
 pub fn load(path: &Path) -> anyhow::Result<(CharRnn, Vocab)> {
     let not_ours = || {
         format!(
-            "{}: not a checkpoint of 07-rnn (it has no `vocab` and `w_hh` tensors); pass the \
-             model.safetensors that `07-rnn` wrote",
+            "{}: not a checkpoint of 07-rnn (its metadata has no project = 07-rnn, hidden and \
+             vocab); pass the model.safetensors that `07-rnn` wrote",
             path.display()
         )
     };
-    let codes = nn::checkpoint::read_tensor(path, "vocab")?.with_context(not_ours)?;
-    let w_hh = nn::checkpoint::read_tensor(path, "w_hh")?.with_context(not_ours)?;
-    let chars: Option<String> = codes.iter().map(|&c| char::from_u32(c as u32)).collect();
-    let vocab = Vocab::from_text(&chars.with_context(not_ours)?);
-    anyhow::ensure!(vocab.len() == codes.len(), not_ours());
-    let hidden = (w_hh.len() as f64).sqrt() as usize;
-    anyhow::ensure!(hidden * hidden == w_hh.len(), not_ours());
-    // Any initial values: every one is replaced by the file's.
+    let metadata = nn::checkpoint::read_metadata(path)?;
+    anyhow::ensure!(
+        metadata.get(PROJECT.0).map(String::as_str) == Some(PROJECT.1),
+        not_ours()
+    );
+    let chars = metadata.get("vocab").with_context(not_ours)?;
+    let hidden: usize = metadata
+        .get("hidden")
+        .and_then(|h| h.parse().ok())
+        .with_context(not_ours)?;
+    let vocab = Vocab::from_text(chars);
+    anyhow::ensure!(
+        vocab
+            .chars()
+            .iter()
+            .eq(chars.chars().collect::<Vec<_>>().iter()),
+        not_ours()
+    );
+    // Any initial values: every one is replaced by the file's (load checks the shapes).
     let model = CharRnn::new(
         vocab.len(),
         hidden,
         &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0),
     );
-    let saved = Saved {
-        model: &model,
-        vocab: vocab_tensor(&vocab),
-    };
-    nn::checkpoint::load(path, &saved, None)?;
+    nn::checkpoint::load(path, &Saved(&model), None)?;
     Ok((model, vocab))
 }

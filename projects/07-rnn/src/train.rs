@@ -286,14 +286,10 @@ fn names_loss(model: &CharRnn, names: &[&[u32]], end: u32) -> (Tensor, usize) {
     let batch = name_batch(names, end);
     let b = batch.window.batch;
     let out = model.forward(&batch.window.inputs, b, &model.zero_state(b));
-    // The logits are time-major: position b·len + t is row t·B + b.
-    let rows: Vec<usize> = batch
-        .scored
-        .iter()
-        .map(|&i| (i % len) * b + i / len)
-        .collect();
+    // Row b·len + t of the logits scores position t of name b: the scored positions are rows.
+    let rows = &batch.scored;
     let targets: Vec<usize> = batch.scored_targets().iter().map(|&t| t as usize).collect();
-    let loss = tensor::cross_entropy(&out.logits.index_select(&rows), &targets);
+    let loss = tensor::cross_entropy(&out.logits.index_select(rows), &targets);
     (loss, rows.len())
 }
 

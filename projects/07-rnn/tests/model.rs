@@ -5,7 +5,7 @@ use ndarray::{s, Array1, Array2, ArrayD};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rnn::minimal::{self, MinimalRnn};
-use rnn::model::{time_major, CharRnn};
+use rnn::model::{classes, CharRnn};
 use tensor::Tensor;
 
 /// Part 1's model with random weights, and Part 2's with the same weights.
@@ -43,12 +43,12 @@ fn the_batched_model_computes_part_ones_rnn() {
     let (minimal, batched) = twin_models(5, 7, 1);
     let inputs: Vec<u32> = SEQUENCES.concat();
     let out = batched.forward(&inputs, 3, &batched.zero_state(3));
-    let probs = out.logits.softmax(1).to_array(); // [T·B, V], time-major
+    let probs = out.logits.softmax(1).to_array(); // [B·T, V], row b·T + t
     for (b, (seq, targets)) in SEQUENCES.iter().zip(&TARGETS).enumerate() {
         let pass = minimal::forward(&minimal, seq, targets, Array1::zeros(7).view());
         for t in 0..6 {
             for v in 0..5 {
-                let (ours, theirs) = (probs[[t * 3 + b, v]], pass.probs[[t, v]]);
+                let (ours, theirs) = (probs[[b * 6 + t, v]], pass.probs[[t, v]]);
                 assert!(
                     close(ours, theirs),
                     "sequence {b}, step {t}, character {v}: {ours} vs {theirs}"
@@ -68,7 +68,7 @@ fn autograd_agrees_with_backpropagation_through_time_by_hand() {
     let inputs: Vec<u32> = SEQUENCES.concat();
     let targets: Vec<u32> = TARGETS.concat();
     let out = batched.forward(&inputs, 3, &batched.zero_state(3));
-    tensor::cross_entropy(&out.logits, &time_major(&targets, 3)).backward();
+    tensor::cross_entropy(&out.logits, &classes(&targets)).backward();
     // The batched loss is the mean over 18 predictions; Part 1's is the sum over a chunk.
     let mut by_hand = MinimalRnn::zeros(5, 7);
     for (seq, tgt) in SEQUENCES.iter().zip(&TARGETS) {

@@ -174,7 +174,7 @@ fn median(mut samples: Vec<f64>) -> f64 {
 
 /// Median milliseconds of a training step.
 fn time_steps(engine: Engine, threads: usize, fused: bool, steps: usize) -> f64 {
-    tensor::set_threads(threads);
+    host::threads::use_threads(threads);
     with_engine(engine, || {
         let mut model = Model::new();
         let (inputs, targets) = ids(1);
@@ -254,7 +254,7 @@ fn main() {
     }
 
     let threads = *thread_counts.last().expect("a thread count");
-    tensor::set_threads(threads);
+    host::threads::use_threads(threads);
     println!();
     println!("| op (fast engine, {threads} threads) | shape | per step | forward µs | backward µs | µs per step |");
     println!("|---|---|---:|---:|---:|---:|");

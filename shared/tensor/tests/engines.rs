@@ -426,3 +426,22 @@ fn rnn_tanh_on_both_engines_agrees() {
     }
     println!("rnn_tanh: largest difference {worst:.1e} of each tensor's largest value");
 }
+
+#[test]
+fn cross_entropy_on_both_engines_agrees() {
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let mut worst = 0.0f32;
+    // A character model's logits, a few small ones, and logits far from zero (the max
+    // shift must keep exp finite).
+    for (rows, classes, scale) in [(2048, 65, 3.0f32), (1, 1, 1.0), (5, 3, 1.0), (7, 10, 60.0)] {
+        let logits = random(&[rows, classes], &mut rng) * scale;
+        let targets: Vec<usize> = (0..rows).map(|_| rng.random_range(0..classes)).collect();
+        let case = format!("cross_entropy [{rows}, {classes}] ×{scale}");
+        worst = worst.max(compare(
+            &case,
+            |p| tensor::cross_entropy(&p[0], &targets),
+            std::slice::from_ref(&logits),
+        ));
+    }
+    println!("cross_entropy: largest difference {worst:.1e}");
+}

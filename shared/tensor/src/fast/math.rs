@@ -74,13 +74,6 @@ pub(crate) fn tanh_in_place(xs: &mut [f32]) {
     tanh_loop(xs);
 }
 
-/// `g · (1 - y²)` for each `y` of `ys` and `g` of `gs`: the backward pass of `y = tanh(x)`.
-pub(crate) fn tanh_backward(gs: &[f32], ys: &[f32], out: &mut [f32]) {
-    for ((o, &g), &y) in out.iter_mut().zip(gs).zip(ys) {
-        *o = g * (1.0 - y * y);
-    }
-}
-
 /// Replaces every number of `xs` by `eˣ`.
 pub(crate) fn exp_in_place(xs: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]

@@ -6,6 +6,7 @@ pub mod conv;
 pub mod conv_pool;
 pub mod elementwise;
 pub mod gemm;
+pub(crate) mod loss;
 pub mod math;
 pub mod matmul;
 pub mod parallel;
