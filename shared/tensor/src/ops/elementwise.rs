@@ -195,7 +195,7 @@ impl Tensor {
                 let y = y.into_shared();
                 let y_saved = y.clone();
                 return Tensor::from_op_shared("tanh", y, &[self], move |g, _| {
-                    vec![Some(times_derivative(g, &x, &y_saved, &|_, y| 1.0 - y * y))]
+                    vec![Some(times_derivative(g, &x, &y_saved, |_, y| 1.0 - y * y))]
                 });
             }
         }
