@@ -196,7 +196,11 @@ fn large_elementwise_ops_split_between_threads_give_the_same_numbers() {
     assert_eq!(one, two);
     let direct = a.value().to_owned() * b.value().to_owned();
     let direct = direct.mapv(f32::tanh) + a.value();
-    assert_eq!(two, direct);
+    // The fast engine's tanh is its own vectorised one (fast/math.rs), within a few units
+    // in the last place of the C library's.
+    for (x, y) in two.iter().zip(&direct) {
+        assert!((x - y).abs() <= 3e-7 * (1.0 + y.abs()), "{x} vs {y}");
+    }
 }
 
 #[test]

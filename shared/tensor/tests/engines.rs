@@ -395,3 +395,53 @@ impl AboveOne for Tensor {
         (self * self).add_scalar(1.0).sqrt()
     }
 }
+
+#[test]
+fn rnn_tanh_on_both_engines_agrees() {
+    two_threads();
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    // Random small cases, then ones large enough for the fast engine to split the batch
+    // between two threads (an even and an odd batch).
+    let mut cases: Vec<[usize; 3]> = (0..12)
+        .map(|_| {
+            [
+                rng.random_range(1..=5),
+                rng.random_range(1..=7),
+                rng.random_range(1..=9),
+            ]
+        })
+        .collect();
+    cases.extend([[16, 20, 128], [7, 40, 160]]);
+    let mut worst = 0.0f32;
+    for [b, t, h] in cases {
+        // Weights scaled like an RNN's (±1/√H), so that the states are not all saturated.
+        let w = random(&[h, h], &mut rng) / (h as f32).sqrt();
+        let inputs = [random(&[b, t, h], &mut rng), random(&[b, h], &mut rng), w];
+        let case = format!("rnn_tanh B={b} T={t} H={h}");
+        worst = worst.max(compare(
+            &case,
+            |p| tensor::rnn_tanh(&p[0], &p[1], &p[2]),
+            &inputs,
+        ));
+    }
+    println!("rnn_tanh: largest difference {worst:.1e} of each tensor's largest value");
+}
+
+#[test]
+fn cross_entropy_on_both_engines_agrees() {
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let mut worst = 0.0f32;
+    // A character model's logits, a few small ones, and logits far from zero (the max
+    // shift must keep exp finite).
+    for (rows, classes, scale) in [(2048, 65, 3.0f32), (1, 1, 1.0), (5, 3, 1.0), (7, 10, 60.0)] {
+        let logits = random(&[rows, classes], &mut rng) * scale;
+        let targets: Vec<usize> = (0..rows).map(|_| rng.random_range(0..classes)).collect();
+        let case = format!("cross_entropy [{rows}, {classes}] ×{scale}");
+        worst = worst.max(compare(
+            &case,
+            |p| tensor::cross_entropy(&p[0], &targets),
+            std::slice::from_ref(&logits),
+        ));
+    }
+    println!("cross_entropy: largest difference {worst:.1e}");
+}

@@ -274,3 +274,27 @@ fn a_composite_expression_matches_finite_differences() {
         &inputs,
     );
 }
+
+#[test]
+fn rnn_tanh_matches_finite_differences() {
+    // x: [B, T, H], h0: [B, H], w_hh: [H, H]; the loss reaches back through every step.
+    let inputs = [
+        random(&[2, 5, 3], -1.0, 1.0, 71),
+        random(&[2, 3], -0.5, 0.5, 72),
+        random(&[3, 3], -0.8, 0.8, 73),
+    ];
+    check(
+        "rnn_tanh",
+        |t| tensor::rnn_tanh(&t[0], &t[1], &t[2]),
+        &inputs,
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "rnn_tanh: x must be [B, T, H] with T > 0, h0 [B, H] and w_hh [H, H]; got x [2, 5, 3], h0 [2, 4]"
+)]
+fn rnn_tanh_names_shapes_that_do_not_fit() {
+    let x = Tensor::zeros(&[2, 5, 3]);
+    tensor::rnn_tanh(&x, &Tensor::zeros(&[2, 4]), &Tensor::zeros(&[3, 3]));
+}

@@ -47,3 +47,45 @@ pub(crate) fn times_derivative(
     });
     Some(ArrayD::from_shape_vec(x.raw_dim(), dx).expect("same length"))
 }
+
+/// `tanh` of each element of a contiguous `x`, vectorised (`fast/math.rs`), in pieces
+/// on the ops' threads when it is large.
+pub(crate) fn tanh(x: &Data) -> Option<ArrayD<f32>> {
+    let xs = x.as_slice()?;
+    let mut out = xs.to_vec();
+    let pieces = crate::fast::parallel::pieces_for(out.len());
+    let len = out.len();
+    crate::fast::parallel::map_pieces(&mut out, len, pieces, |_, piece| {
+        crate::fast::math::tanh_in_place(piece)
+    });
+    Some(ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length"))
+}
+
+/// `reduce_to_shape` when the axes summed over are the leading ones (a bias's gradient:
+/// `[rows, features]` down to `[features]`): the rows of a contiguous `grad` added one after
+/// another, each a vectorised pass. Summed in the same order as the reference (each element
+/// down its column), so the same numbers; `None` for any other reduction.
+pub(crate) fn sum_leading_axes(
+    grad: &ndarray::ArrayViewD<f32>,
+    shape: &[usize],
+) -> Option<ArrayD<f32>> {
+    let values = grad.as_slice()?;
+    let added = grad.ndim().checked_sub(shape.len())?;
+    // The kept axes must be a tail of grad's axes, every axis before them summed.
+    let first_kept = (0..shape.len())
+        .find(|&a| shape[a..] == grad.shape()[added + a..])
+        .unwrap_or(shape.len());
+    if shape[..first_kept].iter().any(|&s| s != 1) {
+        return None;
+    }
+    let width: usize = shape.iter().product();
+    let mut sum = vec![0.0f32; width];
+    if width > 0 {
+        for row in values.chunks_exact(width) {
+            for (s, &v) in sum.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+    }
+    Some(ArrayD::from_shape_vec(ndarray::IxDyn(shape), sum).expect("the shape's size"))
+}

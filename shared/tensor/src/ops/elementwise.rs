@@ -189,6 +189,16 @@ impl Tensor {
 
     /// Hyperbolic tangent. d/dx = 1 - tanh²(x).
     pub fn tanh(&self) -> Tensor {
+        if engine() == Engine::Fast {
+            let x = self.value();
+            if let Some(y) = fast::elementwise::tanh(&x) {
+                let y = y.into_shared();
+                let y_saved = y.clone();
+                return Tensor::from_op_shared("tanh", y, &[self], move |g, _| {
+                    vec![Some(times_derivative(g, &x, &y_saved, |_, y| 1.0 - y * y))]
+                });
+            }
+        }
         self.unary("tanh", f32::tanh, |_, y| 1.0 - y * y)
     }
 

@@ -1,7 +1,10 @@
 //! Loss functions, each fused into one op: the forward is computed in a numerically stable
 //! form and the backward is the simple closed form, not a chain of small ops.
 
-use ndarray::{Array2, ArrayD, Ix2, Zip};
+use ndarray::{Array2, ArrayD, ArrayView2, Ix2, Zip};
+
+use crate::engine::{engine, Engine};
+use crate::fast;
 
 use crate::ops::softmax::softmax_lanes;
 use crate::tensor::Tensor;
@@ -33,21 +36,11 @@ pub fn cross_entropy(logits: &Tensor, targets: &[usize]) -> Tensor {
     if let Some(&bad) = targets.iter().find(|&&t| t >= classes) {
         panic!("cross_entropy: target class {bad} out of range for {classes} classes");
     }
-    let mut probs = x.to_owned().into_dyn();
-    softmax_lanes(&mut probs, 1);
-    let probs = probs.into_dimensionality::<Ix2>().expect("2-D");
-    // -log p_target, from the stable log-sum-exp rather than log(probs) (which can be 0).
-    let loss: f32 = x
-        .outer_iter()
-        .zip(targets)
-        .map(|(row, &t)| {
-            let max = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let log_sum = row.fold(0.0, |s, &v| s + (v - max).exp()).ln();
-            // Written so that no large number (max) is added and subtracted again.
-            log_sum - (row[t] - max)
-        })
-        .sum::<f32>()
-        / batch as f32;
+    let (probs, loss) = if engine() == Engine::Fast {
+        fast::loss::softmax_cross_entropy(x, targets)
+    } else {
+        reference_softmax_cross_entropy(x, targets)
+    };
     let targets = targets.to_vec();
     Tensor::from_op(
         "cross_entropy",
@@ -65,6 +58,26 @@ pub fn cross_entropy(logits: &Tensor, targets: &[usize]) -> Tensor {
     )
 }
 // ANCHOR_END: cross_entropy
+
+/// The softmax of each row and the mean loss, as the reference engine computes them.
+fn reference_softmax_cross_entropy(x: ArrayView2<f32>, targets: &[usize]) -> (Array2<f32>, f32) {
+    let mut probs = x.to_owned().into_dyn();
+    softmax_lanes(&mut probs, 1);
+    let probs = probs.into_dimensionality::<Ix2>().expect("2-D");
+    // -log p_target, from the stable log-sum-exp rather than log(probs) (which can be 0).
+    let loss: f32 = x
+        .outer_iter()
+        .zip(targets)
+        .map(|(row, &t)| {
+            let max = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let log_sum = row.fold(0.0, |s, &v| s + (v - max).exp()).ln();
+            // Written so that no large number (max) is added and subtracted again.
+            log_sum - (row[t] - max)
+        })
+        .sum::<f32>()
+        / x.nrows() as f32;
+    (probs, loss)
+}
 
 /// Mean squared error `mean((pred - target)²)` over all elements; shapes must match.
 /// Backward: `2(pred - target)/n` for `pred` and the negative for `target`.

@@ -16,5 +16,6 @@ pub mod matmul;
 pub mod norm;
 pub mod pool;
 pub mod reduce;
+pub mod rnn;
 pub mod shape;
 pub mod softmax;

@@ -1,0 +1,348 @@
+//! Part 2's training: truncated backpropagation through time on a text, whole names on a
+//! word list, both with gradient-norm clipping and Adam.
+
+use std::time::Instant;
+
+use charlm::batch::{name_batch, Streams};
+use data::split::LastBatch;
+use nn::{Adam, Optimizer};
+use rand::Rng;
+use tensor::Tensor;
+
+use crate::model::{classes, CharRnn};
+use crate::{clip_grad_norm, sample};
+
+/// Settings of a Part 2 run.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Hidden units `H`.
+    pub hidden: usize,
+    /// Steps backpropagated through per window, `T`.
+    pub seq_len: usize,
+    /// Sequences side by side, `B`.
+    pub batch: usize,
+    /// Adam's learning rate at the start.
+    pub lr: f32,
+    /// The learning rate falls along half a cosine to `lr · final_lr_fraction` by the last step.
+    pub final_lr_fraction: f32,
+    /// The largest global gradient norm a step may take.
+    pub clip: f32,
+    /// Training steps (windows, or batches of names).
+    pub steps: usize,
+    /// Measure the validation loss every this many steps (and after the last).
+    pub eval_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            hidden: 256,
+            seq_len: 64,
+            batch: 32,
+            lr: 2e-3,
+            final_lr_fraction: 0.05,
+            clip: 1.0,
+            steps: 5000,
+            eval_every: 500,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate at step `step`: half a cosine from `lr` down to
+    /// `lr · final_lr_fraction`.
+    pub fn lr_at(&self, step: usize) -> f32 {
+        let progress = step as f32 / self.steps.max(1) as f32;
+        let floor = self.lr * self.final_lr_fraction;
+        floor + 0.5 * (self.lr - floor) * (1.0 + (std::f32::consts::PI * progress).cos())
+    }
+}
+
+/// A point of the learning curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Steps trained so far.
+    pub step: usize,
+    /// Seconds of training so far (evaluation excluded).
+    pub seconds: f64,
+    /// Mean training loss of the steps since the last point.
+    pub train_loss: f64,
+    /// Validation loss at this point.
+    pub valid_loss: f64,
+}
+
+/// What a training loop tells its caller as it goes.
+pub enum Event<'a> {
+    /// A step is done; its training loss.
+    Step { step: usize, loss: f64 },
+    /// The validation loss was measured (the model is there to sample from).
+    Evaluated { point: Point, model: &'a CharRnn },
+}
+
+/// Whether to measure the validation loss after `step`: every `eval_every` steps, after
+/// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
+fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
+    let early =
+        step < config.eval_every && step >= 50 && (step / 50).is_power_of_two() && step % 50 == 0;
+    step % config.eval_every == 0 || step == config.steps || early
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Default)]
+pub struct Training {
+    pub curve: Vec<Point>,
+    /// Seconds spent in training steps (evaluation excluded).
+    pub train_seconds: f64,
+    /// Seconds each training step took.
+    pub step_seconds: Vec<f64>,
+    /// Characters predicted in training, in all.
+    pub chars: u64,
+    /// Steps whose gradient norm was above the clipping threshold.
+    pub clipped_steps: usize,
+}
+
+impl Training {
+    /// The validation loss at the end.
+    pub fn final_valid_loss(&self) -> f64 {
+        self.curve.last().map_or(f64::NAN, |p| p.valid_loss)
+    }
+
+    /// The median time of a training step, in milliseconds (the median, so that the first
+    /// steps, which find the memory allocator and caches cold, do not count).
+    pub fn ms_per_step(&self) -> f64 {
+        let mut times = self.step_seconds.clone();
+        times.sort_by(f64::total_cmp);
+        times.get(times.len() / 2).map_or(f64::NAN, |t| 1000.0 * t)
+    }
+}
+
+impl Training {
+    fn record(&mut self, step_started: Instant) {
+        let seconds = step_started.elapsed().as_secs_f64();
+        self.train_seconds += seconds;
+        self.step_seconds.push(seconds);
+    }
+}
+
+// ANCHOR: step
+/// One optimisation step on `loss`: backward, clip the gradient's global norm to `clip`
+/// (the learner's [`clip_grad_norm`]), Adam. Returns the norm before clipping.
+fn optimise(loss: &Tensor, params: &[Tensor], optimizer: &mut Adam, clip: f32) -> f32 {
+    optimizer.zero_grad();
+    loss.backward();
+    let mut grads: Vec<_> = params
+        .iter()
+        .map(|p| p.grad().expect("every parameter takes part in the loss"))
+        .collect();
+    let norm = clip_grad_norm(&mut grads, clip);
+    for (p, g) in params.iter().zip(grads) {
+        p.set_grad(Some(g));
+    }
+    optimizer.step();
+    norm
+}
+// ANCHOR_END: step
+
+// ANCHOR: train_text
+/// Trains `model` on `train` (character ids) by truncated backpropagation through time:
+/// `B` streams read `T` characters a step, the hidden state carried from window to window
+/// and reset to zero at each pass over the text (each pass starting at a random offset).
+/// `report` hears of every step and every evaluation.
+///
+/// # Errors
+/// If the loss diverges (NaN, or far above a uniform guess).
+pub fn train_text(
+    model: &CharRnn,
+    train: &[u32],
+    valid: &[u32],
+    config: &TrainConfig,
+    rng: &mut impl Rng,
+    mut report: impl FnMut(Event<'_>),
+) -> anyhow::Result<Training> {
+    let params = model.parameters();
+    let mut optimizer = Adam::new(params.clone(), config.lr);
+    let ceiling = 3.0 * (model.vocab() as f64).ln();
+    let mut training = Training::default();
+    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
+    let mut step = 0;
+    while step < config.steps {
+        let streams = Streams::new(train, config.batch, rng.random_range(0..config.seq_len));
+        let mut h = model.zero_state(config.batch);
+        for window in streams.windows(config.seq_len, LastBatch::Drop) {
+            if step == config.steps {
+                break;
+            }
+            let started = Instant::now();
+            optimizer.set_learning_rate(config.lr_at(step));
+            let out = model.forward(&window.inputs, window.batch, &h);
+            let loss = tensor::cross_entropy(&out.logits, &classes(&window.targets));
+            let norm = optimise(&loss, &params, &mut optimizer, config.clip);
+            h = out.last.detach(); // carried on, but the gradient stops here
+            training.record(started);
+
+            let loss = f64::from(loss.item());
+            run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
+            training.clipped_steps += usize::from(norm > config.clip);
+            training.chars += window.inputs.len() as u64;
+            (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
+            step += 1;
+            report(Event::Step { step, loss });
+            if evaluate_after(step, config) {
+                let point = Point {
+                    step,
+                    seconds: training.train_seconds,
+                    train_loss: loss_sum / loss_count as f64,
+                    valid_loss: evaluate_text(model, valid),
+                };
+                training.curve.push(point);
+                report(Event::Evaluated { point, model });
+                (loss_sum, loss_count) = (0.0, 0);
+            }
+        }
+    }
+    Ok(training)
+}
+// ANCHOR_END: train_text
+
+/// Mean loss per character (nats) of `model` over `ids[1..]`, read as 16 streams with the
+/// hidden state carried (so each stream starts cold once): the validation loss.
+pub fn evaluate_text(model: &CharRnn, ids: &[u32]) -> f64 {
+    tensor::no_grad(|| {
+        let streams = Streams::new(ids, 16, 0);
+        let mut h = model.zero_state(16);
+        let (mut total, mut count) = (0.0, 0);
+        for window in streams.windows(256, LastBatch::Keep) {
+            let out = model.forward(&window.inputs, window.batch, &h);
+            let loss = tensor::cross_entropy(&out.logits, &classes(&window.targets));
+            total += f64::from(loss.item()) * window.targets.len() as f64;
+            count += window.targets.len();
+            h = out.last;
+        }
+        total / count as f64
+    })
+}
+
+// ANCHOR: train_names
+/// Trains `model` on names, each read from a zero hidden state: batches of `B` names
+/// (reshuffled every pass), padded to the longest, only each name's own predictions scored.
+///
+/// # Errors
+/// If the loss diverges.
+pub fn train_names(
+    model: &CharRnn,
+    train: &[Vec<u32>],
+    valid: &[Vec<u32>],
+    end: u32,
+    config: &TrainConfig,
+    rng: &mut impl Rng,
+    mut report: impl FnMut(Event<'_>),
+) -> anyhow::Result<Training> {
+    let params = model.parameters();
+    let mut optimizer = Adam::new(params.clone(), config.lr);
+    let ceiling = 3.0 * (model.vocab() as f64).ln();
+    let mut training = Training::default();
+    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
+    let mut step = 0;
+    while step < config.steps {
+        let order = data::split::shuffled_indices(train.len(), rng);
+        for indices in data::split::batches(&order, config.batch, LastBatch::Drop) {
+            if step == config.steps {
+                break;
+            }
+            let started = Instant::now();
+            optimizer.set_learning_rate(config.lr_at(step));
+            let names: Vec<&[u32]> = indices.iter().map(|&i| train[i].as_slice()).collect();
+            let (loss, chars) = names_loss(model, &names, end);
+            let norm = optimise(&loss, &params, &mut optimizer, config.clip);
+            training.record(started);
+
+            let loss = f64::from(loss.item());
+            run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
+            training.clipped_steps += usize::from(norm > config.clip);
+            training.chars += chars as u64;
+            (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
+            step += 1;
+            report(Event::Step { step, loss });
+            if evaluate_after(step, config) {
+                let point = Point {
+                    step,
+                    seconds: training.train_seconds,
+                    train_loss: loss_sum / loss_count as f64,
+                    valid_loss: evaluate_names(model, valid, end),
+                };
+                training.curve.push(point);
+                report(Event::Evaluated { point, model });
+                (loss_sum, loss_count) = (0.0, 0);
+            }
+        }
+    }
+    Ok(training)
+}
+// ANCHOR_END: train_names
+
+/// The mean loss of a batch of names (each from a zero state, padding not scored) and how
+/// many characters it scored.
+fn names_loss(model: &CharRnn, names: &[&[u32]], end: u32) -> (Tensor, usize) {
+    let batch = name_batch(names, end);
+    let b = batch.window.batch;
+    let out = model.forward(&batch.window.inputs, b, &model.zero_state(b));
+    // Row b·len + t of the logits scores position t of name b: the scored positions are rows.
+    let rows = &batch.scored;
+    let targets: Vec<usize> = batch.scored_targets().iter().map(|&t| t as usize).collect();
+    let loss = tensor::cross_entropy(&out.logits.index_select(rows), &targets);
+    (loss, rows.len())
+}
+
+/// Mean loss per character (nats, end marks included) of `model` on `names`.
+pub fn evaluate_names(model: &CharRnn, names: &[Vec<u32>], end: u32) -> f64 {
+    tensor::no_grad(|| {
+        let (mut total, mut count) = (0.0, 0);
+        for chunk in names.chunks(512) {
+            let chunk: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
+            let (loss, chars) = names_loss(model, &chunk, end);
+            total += f64::from(loss.item()) * chars as f64;
+            count += chars;
+        }
+        total / count as f64
+    })
+}
+
+/// `length` characters generated after reading `prompt` from a zero state, at `temperature`.
+pub fn generate(
+    model: &CharRnn,
+    prompt: &[u32],
+    length: usize,
+    temperature: f32,
+    rng: &mut impl Rng,
+) -> Vec<u32> {
+    generate_until(model, prompt, length, None, temperature, rng)
+}
+
+/// Like [`generate`], stopping early after `stop` (a name's end mark) if given; the stop
+/// character is not returned.
+pub fn generate_until(
+    model: &CharRnn,
+    prompt: &[u32],
+    length: usize,
+    stop: Option<u32>,
+    temperature: f32,
+    rng: &mut impl Rng,
+) -> Vec<u32> {
+    tensor::no_grad(|| {
+        // Read the whole prompt as one sequence, then one character at a time.
+        let out = model.forward(prompt, 1, &model.zero_state(1));
+        let mut h = out.last;
+        let mut logits = out.logits.narrow(0, prompt.len() - 1, 1).to_vec();
+        let mut text = Vec::with_capacity(length);
+        for _ in 0..length {
+            let x = sample(&logits, temperature, rng);
+            if Some(x) == stop {
+                break;
+            }
+            text.push(x);
+            let out = model.forward(&[x], 1, &h);
+            (h, logits) = (out.last, out.logits.to_vec());
+        }
+        text
+    })
+}

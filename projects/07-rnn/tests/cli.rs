@@ -1,0 +1,181 @@
+//! The binary as a user runs it: a short run of every part, sampling from its checkpoint,
+//! a text of one's own, and errors that name the file, flag or character at fault.
+
+use run::cli_test::{assert_clean_failure, assert_usage_errors, metrics, text};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_07-rnn"))
+        .args(args)
+        .env_remove("SMALLNETS_THREADS")
+        .output()
+        .expect("the binary runs")
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A quick run's arguments: every part, a few steps each, on a slice of the data.
+const QUICK: [&str; 14] = [
+    "--quiet",
+    "--threads",
+    "2",
+    "--text-limit",
+    "20000",
+    "--names-limit",
+    "2000",
+    "--minimal-iterations",
+    "60",
+    "--steps",
+    "10",
+    "--names-steps",
+    "10",
+    "--hidden=32",
+];
+
+#[test]
+fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = run(&[&QUICK[..], &["--out", s(&out)]].concat());
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    let m = metrics(&out);
+    for key in [
+        "val_loss",
+        "names_test_loss",
+        "ngram4_val_loss",
+        "bigram_names_test_loss",
+        "minimal_val_loss",
+    ] {
+        let value = m["metrics"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {key} in {m}"));
+        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
+    }
+    assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
+    run::cli_test::assert_svg_figures(&out, &["loss_time.svg", "minimal_loss.svg"]);
+    for file in [
+        "samples.md",
+        "minimal_samples.md",
+        "names.md",
+        "baselines.md",
+        "activations.html",
+    ] {
+        assert!(out.join(file).is_file(), "no {file}");
+    }
+
+    let checkpoint = out.join("model.safetensors");
+    let sample = |seed: &str| {
+        let output = run(&[
+            "sample",
+            "--checkpoint",
+            s(&checkpoint),
+            "--prompt",
+            "ROMEO:",
+            "--length",
+            "80",
+            "--temperature",
+            "0.8",
+            "--seed",
+            seed,
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = sample("3");
+    println!("{first}");
+    assert!(
+        first.starts_with("ROMEO:") && first.chars().count() >= 86,
+        "{first}"
+    );
+    assert_eq!(first, sample("3"), "the same seed writes the same text");
+    assert_ne!(first, sample("4"), "another seed writes another text");
+}
+
+#[test]
+fn a_prompt_with_characters_the_model_never_saw_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let quick = [&QUICK[..], &["--part", "batched", "--out", s(&out)]].concat();
+    assert!(run(&quick).status.success());
+    let output = run(&[
+        "sample",
+        "--checkpoint",
+        s(&out.join("model.safetensors")),
+        "--prompt",
+        "Roméo€",
+    ]);
+    let all = assert_clean_failure(&output);
+    println!("{all}");
+    assert!(all.contains("'é' '€'") && all.contains("--prompt"), "{all}");
+}
+
+#[test]
+fn a_missing_checkpoint_is_named() {
+    let output = run(&["sample", "--checkpoint", "/nowhere/model.safetensors"]);
+    let all = assert_clean_failure(&output);
+    assert!(all.contains("/nowhere/model.safetensors"), "{all}");
+}
+
+#[test]
+fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let poem = dir.path().join("poem.txt");
+    let verse = "Tyger Tyger, burning bright,\nIn the forests of the night;\n";
+    std::fs::write(&poem, verse.repeat(200)).unwrap();
+    let output = run(&[
+        "--quiet",
+        "--text",
+        s(&poem),
+        "--part",
+        "batched",
+        "--steps",
+        "5",
+        "--hidden",
+        "16",
+        "--out",
+        s(&out),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(metrics(&out)["dataset"], "poem");
+
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let binary = dir.path().join("image.png");
+    std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\xff\xfe").unwrap();
+    let short = dir.path().join("short.txt");
+    std::fs::write(&short, "Tyger Tyger, burning bright").unwrap();
+    for (file, says) in [
+        (&empty, "the file is empty"),
+        (&binary, "not UTF-8 text"),
+        (&short, "holds only 27 characters, too short to train on"),
+    ] {
+        let output = run(&["--quiet", "--text", s(file), "--out", s(&out)]);
+        let all = assert_clean_failure(&output);
+        println!("{all}");
+        assert!(
+            all.contains(&format!("{}: {says}", file.display())),
+            "{all}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_07-rnn"),
+        &[
+            &["--hidden", "0"],
+            &["--lr", "-1"],
+            &["--temperature", "0"],
+            &["--part", "everything"],
+            &["sample", "--length", "0"],
+        ],
+        &dir.path().join("run"),
+    );
+}
