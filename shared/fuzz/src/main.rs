@@ -9,7 +9,7 @@
 //! seed `s` is always the same bytes, so any finding can be replayed from its number.
 //!
 //! A finding is an input that makes a parser panic (or a check of what it returned fail),
-//! take longer than a second, or allocate more than 1 GiB at once or in total (the counting
+//! take longer than a second (twice in a row), or allocate more than 1 GiB at once or in total (the counting
 //! allocator in `alloc.rs` stops it before the memory is taken). Run it through
 //! `scripts/fuzz.sh PARSER N`; `fuzz --list` names the parsers.
 
@@ -32,7 +32,7 @@ use targets::Target;
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
-/// An input slower than this is a finding.
+/// An input slower than this, twice in a row, is a finding.
 const SLOW: Duration = Duration::from_secs(1);
 /// An input still running after this is a hang: reported, and the process stops.
 const HANG: Duration = Duration::from_secs(10);
@@ -213,7 +213,15 @@ fn fuzz(target: &dyn Target, cli: &Cli) -> anyhow::Result<Summary> {
         let (result, usage) = alloc::watch(i, || {
             panic::catch_unwind(AssertUnwindSafe(|| target.run(&bytes)))
         });
-        let took = begun.elapsed();
+        let mut took = begun.elapsed();
+        if took > SLOW && result.is_ok() {
+            // Others' builds share these cores: a slow input counts only if it is slow twice.
+            let again = Instant::now();
+            let _ = alloc::watch(i, || {
+                panic::catch_unwind(AssertUnwindSafe(|| target.run(&bytes)))
+            });
+            took = took.min(again.elapsed());
+        }
         RUNNING_SINCE_MS.store(u64::MAX, Ordering::SeqCst);
         (largest, peak) = (largest.max(usage.largest), peak.max(usage.peak));
         if took > slowest.0 {
