@@ -33,7 +33,8 @@
 //! this model needs none), batch normalisation and dropout (chapter 6), and GPU kernels.
 //!
 //! By default this crate is built with the reference solutions in `solutions/`; the
-//! `learner` feature builds it with your files in `exercises/` instead.
+//! `learner` feature builds it with each file of yours in `exercises/` that you have written,
+//! and the reference for the rest.
 
 pub mod augment;
 pub mod digit;
@@ -49,16 +50,23 @@ pub use model::{Arch, Cnn, LayerSummary};
 pub use ops::ConvPath;
 pub use train::{evaluate, train, Evaluation, TrainConfig, Training};
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/col2im.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/col2im.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_col2im, path = "../exercises/col2im.rs")]
+#[cfg_attr(not(yours_col2im), path = "../solutions/col2im.rs")]
 mod col2im;
-#[cfg_attr(feature = "learner", path = "../exercises/im2col.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/im2col.rs")]
+#[cfg_attr(yours_im2col, path = "../exercises/im2col.rs")]
+#[cfg_attr(not(yours_im2col), path = "../solutions/im2col.rs")]
 mod im2col;
-#[cfg_attr(feature = "learner", path = "../exercises/max_pool_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/max_pool_backward.rs")]
+#[cfg_attr(yours_max_pool_backward, path = "../exercises/max_pool_backward.rs")]
+#[cfg_attr(
+    not(yours_max_pool_backward),
+    path = "../solutions/max_pool_backward.rs"
+)]
 mod max_pool_backward;
 
 pub use col2im::col2im;

@@ -35,6 +35,10 @@ pub struct Session {
     animated: bool,
     started: Instant,
     written: Vec<String>,
+    /// The exercises this run uses the learner's code for (see `learner.rs`).
+    pub(crate) your_functions: Option<&'static [&'static str]>,
+    /// True when `--out` was not given, so that a run on the learner's code may move it.
+    pub(crate) out_is_default: bool,
 }
 
 impl Session {
@@ -80,6 +84,8 @@ impl Session {
             animated: !common.quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
             written: Vec::new(),
+            your_functions: None,
+            out_is_default: common.out.is_none(),
         })
     }
 
@@ -148,6 +154,9 @@ impl Session {
         }
         if let Some(steps) = report.steps {
             json["steps"] = json!(steps);
+        }
+        if let Some(yours) = self.your_functions {
+            json["your_functions"] = json!(yours);
         }
         json
     }

@@ -1,15 +1,16 @@
 #![doc = include_str!("../DESIGN.md")]
 
 mod broadcast;
-pub mod gemm;
+mod engine;
+mod fast;
 pub mod gradcheck;
 mod graph;
 pub mod ops;
-mod parallel;
-mod scratch;
 mod tensor;
 
 pub use broadcast::{broadcast_shapes, reduce_to_shape};
+pub use engine::{engine, set_engine, with_engine, Engine, ENGINE_VARIABLE};
+pub use fast::gemm;
 pub use graph::{grad_enabled, no_grad};
 pub use ops::conv::{conv2d, conv_transpose2d};
 pub use ops::conv_pool::conv2d_max_pool2d;

@@ -9,7 +9,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::parallel::threads;
+use crate::fast::parallel::threads;
 
 /// Below this many multiply-adds, one thread: waking a second one costs more than it saves.
 const PARALLEL_MIN_MADDS: usize = 1 << 18;
