@@ -136,9 +136,9 @@ pub fn parse_corpus(bytes: &[u8], path: &Path, valid_fraction: f64) -> Result<Co
             what: "text",
         });
     }
-    let vocab = Vocab::from_text(&text);
+    let vocab = Vocab::from_text(text);
     let mut train = vocab
-        .encode(&text)
+        .encode(text)
         .expect("the vocabulary holds every character of its text");
     let n_valid = ((train.len() as f64 * valid_fraction).round() as usize).min(train.len() - 1);
     let valid = train.split_off(train.len() - n_valid);

@@ -186,7 +186,7 @@ fn mutate_jpeg(data: &mut [u8], rng: &mut ChaCha8Rng) {
     }
     let at = markers[rng.random_range(0..markers.len())];
     let len = usize::from(u16::from_be_bytes([data[at + 2], data[at + 3]]));
-    let is_frame = matches!(data[at + 1], 0xc0 | 0xc1 | 0xc2);
+    let is_frame = matches!(data[at + 1], 0xc0..=0xc2);
     if is_frame && at + 10 <= data.len() && rng.random_bool(0.7) {
         // precision (1 byte), height, width (2 bytes each), components (1 byte)
         match rng.random_range(0..4) {
