@@ -86,3 +86,13 @@ fn bad_flags_are_usage_errors_with_status_2() {
         dir.path(),
     );
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(
+        env!("CARGO_BIN_EXE_01-perceptron"),
+        &[],
+        dir.path(),
+    );
+}

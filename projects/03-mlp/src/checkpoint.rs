@@ -72,7 +72,7 @@ pub fn load(path: &Path) -> anyhow::Result<Mlp> {
             path.display()
         )
     })?;
-    parse(&bytes).with_context(|| {
+    from_bytes(&bytes).with_context(|| {
         format!(
             "{} is not a checkpoint of this project (a safetensors file written by 03-mlp); \
              train again to write a fresh one",
@@ -81,7 +81,11 @@ pub fn load(path: &Path) -> anyhow::Result<Mlp> {
     })
 }
 
-fn parse(bytes: &[u8]) -> anyhow::Result<Mlp> {
+/// Reads a network from the bytes of a checkpoint written by [`save`].
+///
+/// # Errors
+/// If the bytes are not safetensors or do not hold a network as [`save`] writes one.
+pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Mlp> {
     let (_, header) = SafeTensors::read_metadata(bytes)?;
     let metadata = header.metadata().clone().unwrap_or_default();
     let tensors = SafeTensors::deserialize(bytes)?;
@@ -95,6 +99,13 @@ fn parse(bytes: &[u8]) -> anyhow::Result<Mlp> {
         .and_then(|n| n.parse().ok())
         .filter(|&n| n > 0)
         .context("the metadata has no layer count")?;
+    // Two tensors a layer: a count the file cannot hold is damage, not a size to allocate.
+    if count > tensors.len() / 2 {
+        bail!(
+            "the metadata counts {count} layers but the file holds {} tensors",
+            tensors.len()
+        );
+    }
     let mut layers: Vec<Linear> = Vec::with_capacity(count);
     for i in 0..count {
         let w = floats(&tensors, &format!("layers.{i}.w"), 2)?;
@@ -170,6 +181,33 @@ mod tests {
             .map(|entry| entry.unwrap().file_name())
             .collect();
         assert_eq!(names, ["model.safetensors"]);
+    }
+
+    #[test]
+    fn a_layer_count_larger_than_the_file_is_an_error_not_an_allocation() {
+        let config = MlpConfig {
+            inputs: 3,
+            hidden: vec![2],
+            outputs: 2,
+            activation: Activation::Relu,
+        };
+        let mlp = config.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        save(&mlp, &path).unwrap();
+        // The same file with its `layers` entry edited: 2 becomes 2^60.
+        let bytes = std::fs::read(&path).unwrap();
+        let file = SafeTensors::deserialize(&bytes).unwrap().tensors();
+        let mut metadata = HashMap::new();
+        metadata.insert("activation".to_owned(), "relu".to_owned());
+        metadata.insert("layers".to_owned(), (1usize << 60).to_string());
+        let edited = safetensors::serialize(file, Some(metadata)).unwrap();
+        let message = format!("{:#}", from_bytes(&edited).unwrap_err());
+        println!("{message}");
+        assert!(
+            message.contains("counts 1152921504606846976 layers"),
+            "{message}"
+        );
     }
 
     #[test]

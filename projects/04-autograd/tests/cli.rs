@@ -154,3 +154,9 @@ fn a_diverging_scalar_run_stops_with_advice() {
     assert!(all.contains("diverged") && all.contains("--lr"), "{all}");
     assert!(!dir.path().join("metrics.json").exists());
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(env!("CARGO_BIN_EXE_04-autograd"), &[], dir.path());
+}

@@ -38,30 +38,64 @@ pub enum DigitError {
     Blank { path: PathBuf },
 }
 
+/// The largest picture `predict` decodes, in pixels on each side: a 50-megapixel phone
+/// photo fits; a file claiming more is refused before its pixels are allocated.
+pub const MAX_SIDE: u32 = 10_000;
+
+/// The memory the image decoder may use for one picture. A 50-megapixel RGB photo needs
+/// 150 MB; a damaged header asking for more is an error, not an allocation.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Pictures larger than this on a side are shrunk to it before anything else: the digit
+/// ends up 20 pixels tall, and a full-size grayscale copy of a 50-megapixel photo in `f32`
+/// would take 200 MB for nothing.
+const WORKING_SIDE: u32 = 1000;
+
 /// Reads a PNG or JPEG file as grayscale in `[0, 1]` (0 black, 1 white): `[height, width]`.
 /// Transparent pixels count as white paper.
 ///
 /// # Errors
 /// If the file cannot be read or is not a PNG or JPEG image.
 pub fn read_grayscale(path: &Path) -> Result<Array2<f32>, DigitError> {
+    let io = |source| DigitError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Not the whole of a video or a disk image passed by mistake: a picture's compressed
+    // bytes never outweigh its decoded pixels.
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_DECODE_BYTES {
+        return Err(DigitError::NotAnImage {
+            path: path.to_path_buf(),
+            reason: format!("{size} bytes, too large for a picture of a digit"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    grayscale_from_bytes(&bytes, path)
+}
+
+/// [`read_grayscale`] on the bytes of a picture; `path` is only for messages.
+///
+/// # Errors
+/// If the bytes are not a PNG or JPEG image of at most [`MAX_SIDE`] pixels a side.
+pub fn grayscale_from_bytes(bytes: &[u8], path: &Path) -> Result<Array2<f32>, DigitError> {
     let not_an_image = |reason: String| DigitError::NotAnImage {
         path: path.to_path_buf(),
         reason,
     };
-    let reader = image::ImageReader::open(path)
-        .map_err(|source| DigitError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format() // from the first bytes, not the file name
-        .map_err(|source| DigitError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let rgba = reader
-        .decode()
-        .map_err(|e| not_an_image(e.to_string()))?
-        .into_rgba32f();
+        .map_err(|e| not_an_image(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let mut picture = reader.decode().map_err(|e| not_an_image(e.to_string()))?;
+    if picture.width().max(picture.height()) > WORKING_SIDE {
+        picture = picture.thumbnail(WORKING_SIDE, WORKING_SIDE); // keeps the proportions
+    }
+    let rgba = picture.into_rgba32f();
     let (w, h) = rgba.dimensions();
     Ok(Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
         let [r, g, b, a] = rgba.get_pixel(x as u32, y as u32).0;
@@ -144,6 +178,21 @@ pub fn mnist_style(gray: ArrayView2<f32>, size: (usize, usize)) -> Option<Array2
 /// As [`read_grayscale`], and [`DigitError::Blank`] if the image has no ink.
 pub fn load_digit(path: &Path, size: (usize, usize)) -> Result<Array2<f32>, DigitError> {
     let gray = read_grayscale(path)?;
+    mnist_style(gray.view(), size).ok_or_else(|| DigitError::Blank {
+        path: path.to_path_buf(),
+    })
+}
+
+/// [`load_digit`] on the bytes of a picture; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_digit`].
+pub fn digit_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    size: (usize, usize),
+) -> Result<Array2<f32>, DigitError> {
+    let gray = grayscale_from_bytes(bytes, path)?;
     mnist_style(gray.view(), size).ok_or_else(|| DigitError::Blank {
         path: path.to_path_buf(),
     })

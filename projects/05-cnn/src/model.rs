@@ -326,7 +326,20 @@ impl Cnn {
     /// an older version of it, which stored its settings differently), or its tensors do not
     /// fit the network its metadata describes; the message names the file and what to do.
     pub fn load(path: &Path) -> Result<Cnn, CheckpointError> {
-        let metadata = nn::checkpoint::read_metadata(path)?;
+        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        Cnn::from_bytes(&bytes, path)
+    }
+
+    /// [`Cnn::load`] from the bytes of a checkpoint; `path` is only for messages.
+    ///
+    /// # Errors
+    /// As [`Cnn::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Cnn, CheckpointError> {
+        let metadata = nn::checkpoint::metadata_from_bytes(bytes, path)?;
         let settings = Settings::from_metadata(&metadata).map_err(|reason| {
             let reason = format!("{reason}; train again to write a fresh checkpoint");
             CheckpointError::Metadata {
@@ -334,10 +347,35 @@ impl Cnn {
                 reason,
             }
         })?;
+        // The network the metadata describes is built only once the file is known to hold
+        // its tensors: a damaged entry (`height` = 99999) must not make this program
+        // allocate gigabytes of weights that the file could never fill.
+        let in_file = nn::checkpoint::shapes_from_bytes(bytes, path)?;
+        for (name, want) in parameter_shapes(settings.arch, settings.input, settings.classes) {
+            match in_file.iter().find(|(n, _)| *n == name) {
+                Some((_, shape)) if *shape == want => {}
+                Some((_, shape)) => {
+                    return Err(CheckpointError::ShapeMismatch {
+                        path: path.to_path_buf(),
+                        name,
+                        in_file: shape.clone(),
+                        in_model: want,
+                    })
+                }
+                None => {
+                    return Err(CheckpointError::Missing {
+                        path: path.to_path_buf(),
+                        name,
+                        in_model: want,
+                        hint: "",
+                    })
+                }
+            }
+        }
         // The initial values are replaced by the file's; any seed will do.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let model = Cnn::new(settings.arch, settings.input, settings.classes, &mut rng);
-        nn::checkpoint::load(path, &model, None)?;
+        nn::checkpoint::load_from_bytes(bytes, path, &model, None)?;
         Ok(model)
     }
 
@@ -349,6 +387,38 @@ impl Cnn {
     pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
         nn::checkpoint::save(path, self, None, Some(&self.metadata()))
     }
+}
+
+/// The name and shape of every parameter of the network [`Cnn::new`] builds, in
+/// [`Module::named_parameters`] order, computed without building it.
+fn parameter_shapes(arch: Arch, input: [usize; 3], classes: usize) -> Vec<(String, Vec<usize>)> {
+    let (specs, hidden) = arch.layout();
+    let [mut c, mut h, mut w] = input;
+    let mut shapes = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let name = format!("conv{}", i + 1);
+        shapes.push((
+            format!("{name}.weight"),
+            vec![s.filters, c, s.kernel, s.kernel],
+        ));
+        shapes.push((format!("{name}.bias"), vec![s.filters]));
+        (c, h, w) = (
+            s.filters,
+            (h + 2 * s.padding).saturating_sub(s.kernel - 1),
+            (w + 2 * s.padding).saturating_sub(s.kernel - 1),
+        );
+        if s.pool {
+            (h, w) = (h / 2, w / 2);
+        }
+    }
+    let mut width = c.saturating_mul(h).saturating_mul(w);
+    for (i, units) in hidden.into_iter().chain([classes]).enumerate() {
+        let name = format!("dense{}", i + 1);
+        shapes.push((format!("{name}.weight"), vec![width, units]));
+        shapes.push((format!("{name}.bias"), vec![units]));
+        width = units;
+    }
+    shapes
 }
 
 /// The `project` entry of this program's checkpoints.
@@ -468,6 +538,44 @@ mod tests {
         assert_eq!(model.summary()[5].output, vec![576]);
     }
     // ANCHOR_END: summary_test
+
+    #[test]
+    fn parameter_shapes_are_those_of_the_network_built() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        for (arch, input, classes) in [
+            (Arch::Keras, [1, 28, 28], 10),
+            (Arch::Lenet5, [1, 28, 28], 10),
+            (Arch::Keras, [3, 19, 23], 4),
+            (Arch::Lenet5, [2, 12, 13], 2),
+        ] {
+            let built: Vec<(String, Vec<usize>)> = Cnn::new(arch, input, classes, &mut rng)
+                .named_parameters()
+                .into_iter()
+                .map(|(name, t)| (name, t.shape()))
+                .collect();
+            assert_eq!(parameter_shapes(arch, input, classes), built, "{arch:?}");
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_whose_metadata_claims_a_huge_network_is_refused_before_building_it() {
+        // `height` and `width` edited to 99999 once made Cnn::load ask for a dense layer of
+        // 64 x 2.5e9 weights (640 GB) before it looked at the tensors.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(Arch::Lenet5, [1, 28, 28], 10, &mut rng);
+        let mut metadata = model.metadata();
+        metadata.insert("height".into(), "99999".into());
+        metadata.insert("width".into(), "99999".into());
+        nn::checkpoint::save(&path, &model, None, Some(&metadata)).unwrap();
+        let message = Cnn::load(&path).err().expect("an error").to_string();
+        println!("{message}");
+        assert!(
+            message.contains("model.safetensors") && message.contains("dense1.weight"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn lenet5_has_its_classic_sizes() {

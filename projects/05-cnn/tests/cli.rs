@@ -430,3 +430,9 @@ fn a_malformed_threads_variable_is_the_same_clear_error_for_training_and_eval() 
         "{all}"
     );
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(env!("CARGO_BIN_EXE_05-cnn"), &[], dir.path());
+}

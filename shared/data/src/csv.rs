@@ -52,8 +52,21 @@ pub fn load_classification(
     features: &[impl AsRef<str>],
     label: &str,
 ) -> Result<Classification, DataError> {
+    parse_classification(&read_bytes(path)?, path, features, label)
+}
+
+/// [`load_classification`] on the bytes of a CSV file; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_classification`].
+pub fn parse_classification(
+    bytes: &[u8],
+    path: &Path,
+    features: &[impl AsRef<str>],
+    label: &str,
+) -> Result<Classification, DataError> {
     let feature_names: Vec<String> = features.iter().map(|f| f.as_ref().to_string()).collect();
-    let table = read_table(path, &feature_names, label)?;
+    let table = read_table(bytes, path, &feature_names, label)?;
 
     // A BTreeSet sorts as it removes repeats: the classes in byte order.
     let classes: Vec<String> = table
@@ -85,8 +98,21 @@ pub fn load_regression(
     features: &[impl AsRef<str>],
     target: &str,
 ) -> Result<Regression, DataError> {
+    parse_regression(&read_bytes(path)?, path, features, target)
+}
+
+/// [`load_regression`] on the bytes of a CSV file; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_regression`].
+pub fn parse_regression(
+    bytes: &[u8],
+    path: &Path,
+    features: &[impl AsRef<str>],
+    target: &str,
+) -> Result<Regression, DataError> {
     let feature_names: Vec<String> = features.iter().map(|f| f.as_ref().to_string()).collect();
-    let table = read_table(path, &feature_names, target)?;
+    let table = read_table(bytes, path, &feature_names, target)?;
     let y = table
         .targets
         .iter()
@@ -117,8 +143,15 @@ pub fn columns(path: &Path, label: &str) -> Result<Vec<String>, DataError> {
 /// # Errors
 /// The file is missing or its header is not valid CSV.
 pub fn header(path: &Path) -> Result<Vec<String>, DataError> {
-    let bytes = read_bytes(path)?;
-    let mut reader = reader(&bytes);
+    parse_header(&read_bytes(path)?, path)
+}
+
+/// [`header`] on the bytes of a CSV file; `path` is only for messages.
+///
+/// # Errors
+/// If the header is not valid CSV.
+pub fn parse_header(bytes: &[u8], path: &Path) -> Result<Vec<String>, DataError> {
+    let mut reader = reader(bytes);
     let header = reader.headers().map_err(|source| csv_error(path, source))?;
     Ok(header.iter().map(str::to_string).collect())
 }
@@ -130,9 +163,13 @@ struct Table {
 }
 
 /// Reads the feature columns as numbers and the target column as text, row by row.
-fn read_table(path: &Path, features: &[String], target: &str) -> Result<Table, DataError> {
-    let bytes = read_bytes(path)?;
-    let mut reader = reader(&bytes);
+fn read_table(
+    bytes: &[u8],
+    path: &Path,
+    features: &[String],
+    target: &str,
+) -> Result<Table, DataError> {
+    let mut reader = reader(bytes);
     let header: Vec<String> = reader
         .headers()
         .map_err(|source| csv_error(path, source))?

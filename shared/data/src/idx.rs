@@ -21,7 +21,6 @@
 use crate::{read_bytes, DataError};
 use flate2::read::MultiGzDecoder;
 use ndarray::Array3;
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -52,8 +51,7 @@ pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
 /// # Errors
 /// As [`read_images`].
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<Array3<u8>, DataError> {
-    let bytes = gunzip_if_gzipped(bytes, path)?;
-    let (dims, values) = parse_header(&bytes, path, IMAGES_MAGIC, 3)?;
+    let (dims, values) = parse_idx(bytes, path, IMAGES_MAGIC, 3)?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
         let reason = format!("its header gives images of size {rows}x{cols}");
@@ -68,8 +66,8 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<Array3<u8>, DataError> 
             what: "images",
         });
     }
-    let images = Array3::from_shape_vec((n, rows, cols), values.to_vec())
-        .expect("parse_header checked that the data is n * rows * cols bytes");
+    let images = Array3::from_shape_vec((n, rows, cols), values)
+        .expect("parse_idx checked that the data is n * rows * cols bytes");
     Ok(images)
 }
 
@@ -78,58 +76,113 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<Array3<u8>, DataError> 
 /// # Errors
 /// As [`read_labels`].
 pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
-    let bytes = gunzip_if_gzipped(bytes, path)?;
-    let (_, values) = parse_header(&bytes, path, LABELS_MAGIC, 1)?;
+    let (_, values) = parse_idx(bytes, path, LABELS_MAGIC, 1)?;
     if values.is_empty() {
         return Err(DataError::Empty {
             path: path.to_path_buf(),
             what: "labels",
         });
     }
-    Ok(values.to_vec())
+    Ok(values)
 }
 
-/// The bytes themselves if they are not gzip, else their decompressed form.
-fn gunzip_if_gzipped<'a>(bytes: &'a [u8], path: &Path) -> Result<Cow<'a, [u8]>, DataError> {
-    // Every gzip stream starts with these two bytes; an IDX file starts with two zeros.
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    // MultiGzDecoder also reads files made by concatenating gzip streams (`cat a.gz b.gz`).
-    let mut out = Vec::new();
-    match MultiGzDecoder::new(bytes).read_to_end(&mut out) {
-        Ok(_) => Ok(Cow::Owned(out)),
-        Err(e) => {
-            let reason = format!("the gzip data is damaged or cut short ({e})");
-            Err(DataError::Corrupt {
-                path: path.to_path_buf(),
-                reason,
-            })
-        }
-    }
-}
+/// The most deflate can shrink data: 1032 to 1 (258-byte matches in 2-bit codes).
+const MAX_DEFLATE_RATIO: usize = 1032;
 
-/// Checks the magic number and the length against the header; returns the dimension sizes
-/// and the values that follow the header.
-fn parse_header<'a>(
-    bytes: &'a [u8],
+/// The dimension sizes and the values of an IDX file, gzipped or raw, after checking its
+/// magic number and that its length is what its header says.
+///
+/// Nothing is allocated for what the header claims, only for what is there: a damaged
+/// header claiming a billion images is an error, not a request for a billion images' worth
+/// of memory. A gzipped file is decompressed only as far as its header says it goes.
+fn parse_idx(
+    bytes: &[u8],
     path: &Path,
     magic: u32,
     ndims: usize,
-) -> Result<(Vec<usize>, &'a [u8]), DataError> {
+) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let header_len = 4 + 4 * ndims;
-    let truncated = |expected| DataError::Truncated {
+    // Every gzip stream starts with these two bytes; an IDX file starts with two zeros.
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        let header = &bytes[..header_len.min(bytes.len())];
+        let (dims, total) = check_header(header, bytes.len(), path, magic, ndims)?;
+        check_length(
+            bytes.len(),
+            total,
+            bytes.len() - total.min(bytes.len()),
+            &dims,
+            path,
+        )?;
+        return Ok((dims, bytes[header_len..].to_vec()));
+    }
+
+    // MultiGzDecoder also reads files made by concatenating gzip streams (`cat a.gz b.gz`).
+    let mut decoder = MultiGzDecoder::new(bytes);
+    let damaged = |e: std::io::Error| DataError::Corrupt {
         path: path.to_path_buf(),
-        expected,
-        found: bytes.len(),
+        reason: format!("the gzip data is damaged or cut short ({e})"),
     };
-    // Read big-endian u32 number `i` of the header (0 is the magic number).
+    let mut header = Vec::with_capacity(header_len);
+    (&mut decoder)
+        .take(header_len as u64)
+        .read_to_end(&mut header)
+        .map_err(damaged)?;
+    let (dims, total) = check_header(&header, header.len(), path, magic, ndims)?;
+    // Deflate shrinks data at most 1032 to 1: a header claiming more than that many times
+    // the file's size (a billion images in a few kilobytes) is damage, known before any of
+    // it is decompressed.
+    if total / MAX_DEFLATE_RATIO > bytes.len() {
+        let reason = format!(
+            "its header (sizes {dims:?}) describes {total} bytes, more than {} bytes of gzip \
+             can hold",
+            bytes.len()
+        );
+        return Err(DataError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
+    // `take` stops at what the header describes; `read_to_end` grows the buffer only as
+    // decompressed bytes actually arrive.
+    let mut values = Vec::new();
+    (&mut decoder)
+        .take((total - header_len) as u64)
+        .read_to_end(&mut values)
+        .map_err(damaged)?;
+    let found = header_len + values.len();
+    // Count what follows without keeping it.
+    let extra = if found == total {
+        std::io::copy(&mut decoder, &mut std::io::sink()).map_err(damaged)? as usize
+    } else {
+        0
+    };
+    check_length(found + extra, total, extra, &dims, path)?;
+    Ok((dims, values))
+}
+
+/// Checks the magic number of `header` (the first bytes of the file, `file_len` bytes long
+/// uncompressed as far as known) and returns the dimension sizes and the total file length
+/// they call for.
+fn check_header(
+    header: &[u8],
+    file_len: usize,
+    path: &Path,
+    magic: u32,
+    ndims: usize,
+) -> Result<(Vec<usize>, usize), DataError> {
+    let header_len = 4 + 4 * ndims;
+    let truncated = || DataError::Truncated {
+        path: path.to_path_buf(),
+        expected: header_len,
+        found: file_len,
+    };
+    // Big-endian u32 number `i` of the header (0 is the magic number).
     let word = |i: usize| -> Option<u32> {
-        let four = bytes.get(4 * i..4 * i + 4)?;
+        let four = header.get(4 * i..4 * i + 4)?;
         Some(u32::from_be_bytes(four.try_into().ok()?))
     };
 
-    let found = word(0).ok_or_else(|| truncated(header_len))?;
+    let found = word(0).ok_or_else(truncated)?;
     if found != magic {
         return Err(DataError::BadMagic {
             path: path.to_path_buf(),
@@ -139,7 +192,7 @@ fn parse_header<'a>(
     }
     let mut dims = Vec::with_capacity(ndims);
     for i in 1..=ndims {
-        dims.push(word(i).ok_or_else(|| truncated(header_len))? as usize);
+        dims.push(word(i).ok_or_else(truncated)? as usize);
     }
 
     // A damaged header could claim more bytes than a usize holds; say so instead of wrapping.
@@ -153,20 +206,35 @@ fn parse_header<'a>(
                 reason,
             }
         })?;
-    if bytes.len() < total {
-        return Err(truncated(total));
+    Ok((dims, total))
+}
+
+/// Checks that a file of `found` bytes (uncompressed), `extra` of them beyond the `total`
+/// its header describes, is exactly as long as the header says.
+fn check_length(
+    found: usize,
+    total: usize,
+    extra: usize,
+    dims: &[usize],
+    path: &Path,
+) -> Result<(), DataError> {
+    if found < total {
+        return Err(DataError::Truncated {
+            path: path.to_path_buf(),
+            expected: total,
+            found,
+        });
     }
-    if bytes.len() > total {
+    if extra > 0 {
         let reason = format!(
-            "{} bytes follow the {total} bytes that its header (sizes {dims:?}) describes",
-            bytes.len() - total
+            "{extra} bytes follow the {total} bytes that its header (sizes {dims:?}) describes"
         );
         return Err(DataError::Corrupt {
             path: path.to_path_buf(),
             reason,
         });
     }
-    Ok((dims, &bytes[header_len..]))
+    Ok(())
 }
 
 /// The name of an IDX value type, from the third byte of the magic number.
@@ -348,6 +416,25 @@ mod tests {
             err,
             DataError::Corrupt { .. } | DataError::Truncated { .. }
         ));
+    }
+
+    #[test]
+    fn a_gzipped_header_claiming_a_billion_images_is_an_error_before_decompressing() {
+        // 10^9 images of 28x28 claimed by a header followed by a gzip bomb (a megabyte of
+        // zeros in a kilobyte): once decompressed whole into memory before any check, now
+        // refused from the header and the file's size alone.
+        let mut raw = IMAGES_MAGIC.to_be_bytes().to_vec();
+        for d in [1_000_000_000u32, 28, 28] {
+            raw.extend(d.to_be_bytes());
+        }
+        raw.extend(vec![0u8; 1 << 20]); // compresses to about 1 KiB
+        let gz = gzip(&raw);
+        let err = parse_images(&gz, path()).unwrap_err();
+        println!("{err}");
+        assert!(
+            err.to_string().contains("more than") && err.to_string().contains("gzip"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -113,20 +113,32 @@ pub struct Corpus {
 /// If `valid_fraction` is not in `[0, 1)`: a flag's value should have been checked by then.
 #[track_caller]
 pub fn load_corpus(path: &Path, valid_fraction: f64) -> Result<Corpus, DataError> {
+    parse_corpus(&read_bytes(path)?, path, valid_fraction)
+}
+
+/// [`load_corpus`] on the bytes of a text file; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_corpus`].
+///
+/// # Panics
+/// As [`load_corpus`].
+#[track_caller]
+pub fn parse_corpus(bytes: &[u8], path: &Path, valid_fraction: f64) -> Result<Corpus, DataError> {
     assert!(
         (0.0..1.0).contains(&valid_fraction),
         "valid_fraction must be in [0, 1), got {valid_fraction}"
     );
-    let text = read_text(path)?;
+    let text = utf8(bytes, path)?;
     if text.is_empty() {
         return Err(DataError::Empty {
             path: path.to_path_buf(),
             what: "text",
         });
     }
-    let vocab = Vocab::from_text(&text);
+    let vocab = Vocab::from_text(text);
     let mut train = vocab
-        .encode(&text)
+        .encode(text)
         .expect("the vocabulary holds every character of its text");
     let n_valid = ((train.len() as f64 * valid_fraction).round() as usize).min(train.len() - 1);
     let valid = train.split_off(train.len() - n_valid);
@@ -142,7 +154,15 @@ pub fn load_corpus(path: &Path, valid_fraction: f64) -> Result<Corpus, DataError
 /// # Errors
 /// The file is missing, not UTF-8, or holds no words.
 pub fn load_words(path: &Path) -> Result<Vec<String>, DataError> {
-    let words: Vec<String> = read_text(path)?
+    parse_words(&read_bytes(path)?, path)
+}
+
+/// [`load_words`] on the bytes of a text file; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_words`].
+pub fn parse_words(bytes: &[u8], path: &Path) -> Result<Vec<String>, DataError> {
+    let words: Vec<String> = utf8(bytes, path)?
         .lines()
         .map(str::trim)
         .filter(|w| !w.is_empty())
@@ -157,13 +177,13 @@ pub fn load_words(path: &Path) -> Result<Vec<String>, DataError> {
     Ok(words)
 }
 
-/// Reads a file as UTF-8.
-fn read_text(path: &Path) -> Result<String, DataError> {
-    String::from_utf8(read_bytes(path)?).map_err(|e| DataError::Corrupt {
+/// The bytes of a file as UTF-8 text.
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, DataError> {
+    std::str::from_utf8(bytes).map_err(|e| DataError::Corrupt {
         path: path.to_path_buf(),
         reason: format!(
             "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+            e.valid_up_to()
         ),
     })
 }

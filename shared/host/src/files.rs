@@ -103,6 +103,76 @@ fn write_atomic_with(
     sync_folder(folder).map_err(|e| fail("flushing its folder to disk", e))
 }
 
+/// Checks, before any work, that result files can be written into `folder`: creates it (and
+/// its parents) if needed, then creates and removes a temporary file there, as
+/// [`write_atomic`] will. Also removes the temporary files that runs killed mid-write left
+/// there (see [`remove_stale_temporaries`]).
+///
+/// A run calls it first (`run::Session::start` does), so that `--out` on a read-only or
+/// mistyped path fails in a second, not after an hour of training.
+///
+/// # Errors
+/// If the folder cannot be created or written to; the message names a file in it and says
+/// to pass a writable `--out`.
+pub fn check_writable(folder: &Path) -> Result<(), WriteError> {
+    let probe = folder.join(format!(".write-check.{}.tmp", std::process::id()));
+    let fail = |step, cause| WriteError {
+        path: folder.to_path_buf(),
+        step,
+        cause,
+    };
+    fs::create_dir_all(folder).map_err(|e| fail("creating its folder", e))?;
+    File::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .map_err(|e| fail("creating a file in it", e))?;
+    fs::remove_file(&probe).map_err(|e| fail("removing a test file from it", e))?;
+    remove_stale_temporaries(folder);
+    Ok(())
+}
+
+/// Removes, from `folder`, the temporary files of [`write_atomic`] whose writer is gone (a
+/// run killed while it wrote): `.NAME.PID-N.tmp` where no process PID runs. Best effort:
+/// where processes cannot be looked up (no `/proc`), nothing is removed. Returns how many
+/// were removed.
+pub fn remove_stale_temporaries(folder: &Path) -> usize {
+    let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
+    if !Path::new("/proc/self").exists() {
+        return 0;
+    }
+    let Ok(entries) = fs::read_dir(folder) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temporary_owner(&name) else {
+            continue;
+        };
+        if pid != std::process::id() && !alive(pid) && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in the name of a temporary file of [`write_atomic`] (`.NAME.PID-N.tmp`)
+/// or of [`check_writable`] (`.write-check.PID.tmp`), `None` for any other name.
+fn temporary_owner(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, last) = inner.rsplit_once('.')?;
+    let pid = last.split_once('-').map_or(last, |(pid, counter)| {
+        if counter.bytes().all(|b| b.is_ascii_digit()) && !counter.is_empty() {
+            pid
+        } else {
+            ""
+        }
+    });
+    pid.parse().ok()
+}
+
 /// Flushes a folder's entries to disk, so that a rename in it survives a power cut.
 #[cfg(unix)]
 fn sync_folder(folder: &Path) -> io::Result<()> {
@@ -122,6 +192,52 @@ fn sync_folder(_folder: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_writable_creates_the_folder_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("runs/05-cnn");
+        check_writable(&folder).unwrap();
+        assert!(folder.is_dir());
+        assert_eq!(fs::read_dir(&folder).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn check_writable_refuses_a_folder_under_a_file_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        fs::write(&blocker, "not a folder").unwrap();
+        let error = check_writable(&blocker.join("out"))
+            .unwrap_err()
+            .to_string();
+        println!("{error}");
+        assert!(
+            error.contains("file/out") && error.contains("--out"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_writers_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        // Process ids above the kernel's maximum (2^22) never run.
+        let dead = ".model.safetensors.4999999-3.tmp";
+        let mine = format!(".metrics.json.{}-0.tmp", std::process::id());
+        for name in [
+            dead,
+            &mine,
+            "model.safetensors",
+            ".hidden",
+            "a.4999999-1.tmp",
+        ] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        assert_eq!(remove_stale_temporaries(dir.path()), 1);
+        assert!(!dir.path().join(dead).exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 4);
+        assert_eq!(temporary_owner(".write-check.12.tmp"), Some(12));
+        assert_eq!(temporary_owner(".a.b.7-x.tmp"), None);
+    }
 
     /// The names in `folder`, sorted.
     fn names_in(folder: &Path) -> Vec<String> {

@@ -129,15 +129,42 @@ pub fn save(
 /// # Errors
 /// If the file cannot be read or is not safetensors; the message names the file.
 pub fn read_metadata(path: &Path) -> Result<Metadata, CheckpointError> {
-    let bytes = read_bytes(path)?;
+    metadata_from_bytes(&read_bytes(path)?, path)
+}
+
+/// [`read_metadata`] on the bytes of a checkpoint; `path` is only for messages.
+///
+/// # Errors
+/// If the bytes are not safetensors; the message names `path`.
+pub fn metadata_from_bytes(bytes: &[u8], path: &Path) -> Result<Metadata, CheckpointError> {
     let (_, header) =
-        SafeTensors::read_metadata(&bytes).map_err(|e| format_error(path, e.to_string()))?;
+        SafeTensors::read_metadata(bytes).map_err(|e| format_error(path, e.to_string()))?;
     Ok(header
         .metadata()
         .iter()
         .flatten()
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect())
+}
+
+/// The name and shape of every tensor in a checkpoint, sorted by name, read from its header
+/// alone: what a program checks before it builds a model of the size a file claims.
+///
+/// # Errors
+/// If the bytes are not safetensors; the message names `path`.
+pub fn shapes_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<Vec<(String, Vec<usize>)>, CheckpointError> {
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| format_error(path, e.to_string()))?;
+    let mut shapes: Vec<(String, Vec<usize>)> = header
+        .tensors()
+        .into_iter()
+        .map(|(name, info)| (name, info.shape.clone()))
+        .collect();
+    shapes.sort();
+    Ok(shapes)
 }
 
 /// The whole file, or an error naming it.
@@ -175,9 +202,21 @@ pub fn load(
     model: &dyn Module,
     optimizer: Option<&mut dyn Optimizer>,
 ) -> Result<(), CheckpointError> {
-    let bytes = read_bytes(path)?;
+    load_from_bytes(&read_bytes(path)?, path, model, optimizer)
+}
+
+/// [`load`] from the bytes of a checkpoint; `path` is only for messages.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    model: &dyn Module,
+    optimizer: Option<&mut dyn Optimizer>,
+) -> Result<(), CheckpointError> {
     let format = |reason: String| format_error(path, reason);
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| format(e.to_string()))?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| format(e.to_string()))?;
     let mut in_file: HashMap<String, TensorView<'_>> = file.tensors().into_iter().collect();
 
     // Check everything first, collecting the new values.

@@ -274,9 +274,10 @@ impl Adam {
 
 impl Optimizer for Adam {
     fn step(&mut self) {
-        self.step += 1;
+        // Saturating: a damaged checkpoint's step count (f32::MAX) must not overflow here.
+        self.step = self.step.saturating_add(1);
         let (lr, b1, b2, eps, wd) = (self.lr, self.beta1, self.beta2, self.eps, self.weight_decay);
-        let t = self.step as i32;
+        let t = i32::try_from(self.step).unwrap_or(i32::MAX);
         let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
         for ((p, m), v) in self.params.iter().zip(&mut self.m).zip(&mut self.v) {
             let Some(mut g) = p.grad() else { continue };

@@ -97,3 +97,13 @@ fn a_schedule_drives_the_learning_rate() {
     opt.set_learning_rate(schedule.lr(5));
     assert!((opt.learning_rate() - 0.05).abs() < 1e-6);
 }
+
+#[test]
+fn adam_survives_a_damaged_step_count_from_a_checkpoint() {
+    // Found by `scripts/fuzz.sh checkpoint` on the dev build: an `optimizer.step` of 3e38
+    // loaded, then `step += 1` overflowed (a panic with overflow checks, a wrap without).
+    let mut adam = nn::Adam::new(Vec::new(), 0.01);
+    nn::Optimizer::set_state(&mut adam, "step", ndarray::arr0(f32::MAX).into_dyn());
+    nn::Optimizer::step(&mut adam);
+    nn::Optimizer::step(&mut adam);
+}

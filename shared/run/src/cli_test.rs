@@ -89,3 +89,28 @@ pub fn assert_clean_failure(output: &Output) -> String {
     );
     all
 }
+
+/// Runs `binary` with `args` and an `--out` that cannot be written (a folder under a plain
+/// file it makes in `dir`, a fresh temporary folder: even root cannot create that), and checks that the run fails before any work: a clean
+/// failure whose message names the folder and `--out`, with nothing printed on standard
+/// output (not even the configuration line, so no data was loaded and nothing trained).
+/// Returns everything it printed.
+///
+/// # Panics
+/// If the run succeeds, fails otherwise, or starts working first.
+pub fn assert_fails_before_the_work(binary: &str, args: &[&str], dir: &Path) -> String {
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "not a folder").expect("writing a file");
+    let out = blocker.join("out");
+    let output = run_binary(binary, args, &out);
+    let all = assert_clean_failure(&output);
+    assert!(
+        all.contains("cannot write") && all.contains("a-file/out") && all.contains("--out"),
+        "the message should name the folder and --out:\n{all}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "the run started working before it checked its output folder:\n{all}"
+    );
+    all
+}

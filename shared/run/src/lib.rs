@@ -13,7 +13,11 @@
 //!   exercise code says which functions are theirs, writes to `runs/<project>-yours/`, and
 //!   says when the result is no better than chance.
 //! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
-//!   into place, so an interrupted run never leaves half a result.
+//!   into place, so an interrupted run never leaves half a result; [`Session::start`] checks
+//!   first that the output folder can be written at all.
+//! - [`resume`]: what to save beside a checkpoint each epoch ([`ResumeState`]: epochs, steps,
+//!   the random streams' positions, the history so far) so that `--resume` ends where an
+//!   unbroken run would.
 
 mod args;
 pub mod cli_test;
@@ -21,12 +25,14 @@ mod files;
 pub mod flags;
 mod learner;
 mod progress;
+pub mod resume;
 mod rngs;
 mod session;
 
 pub use args::CommonArgs;
 pub use files::write_atomic;
 pub use progress::Progress;
+pub use resume::ResumeState;
 pub use rngs::Rngs;
 pub use session::{check_diverged, check_finite, Metric, Report, Session};
 

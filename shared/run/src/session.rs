@@ -48,8 +48,11 @@ impl Session {
     /// data folder) and starts the clock. Call it first in `main`, before any other thread
     /// exists (see [`host::memory::keep_freed_memory`]).
     ///
+    /// Checks first that the output folder can be written (creating it), and removes the
+    /// temporary files of runs killed while they wrote there.
+    ///
     /// # Errors
-    /// If `SMALLNETS_THREADS` is malformed.
+    /// If `SMALLNETS_THREADS` is malformed, or the output folder cannot be written.
     pub fn start(
         project: &str,
         common: &CommonArgs,
@@ -59,6 +62,9 @@ impl Session {
         let threads = common.threads()?;
         host::threads::use_threads(threads);
         let data_dir = common.data_dir();
+        let out_dir = common.out_dir(project);
+        // Before any work: a mistyped or read-only --out fails now, not after training.
+        host::files::check_writable(&out_dir)?;
         let settings: String = config
             .iter()
             .map(|(name, value)| format!(" {name}={value}"))
@@ -70,7 +76,7 @@ impl Session {
         );
         Ok(Self {
             project: project.to_owned(),
-            out_dir: common.out_dir(project),
+            out_dir,
             data_dir,
             seed: common.seed,
             threads,
