@@ -296,3 +296,12 @@ fn large_poolings_and_relus_split_between_threads_match_the_definition() {
         assert_eq!(dx, &want_dx, "{k}x{k} stride {s}: backward");
     }
 }
+
+#[test]
+fn leaky_relu_keeps_positives_and_scales_negatives_by_the_slope() {
+    let x = Tensor::param(array![-2.0f32, -0.5, 0.0, 3.0]);
+    let y = x.leaky_relu(0.2);
+    assert_eq!(y.to_vec(), vec![-0.4, -0.1, 0.0, 3.0]);
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().as_slice().unwrap(), &[0.2, 0.2, 0.2, 1.0]);
+}

@@ -69,6 +69,7 @@ fn unary_ops_match_finite_differences() {
     check("tanh", |t| t[0].tanh(), &x);
     check("sigmoid", |t| t[0].sigmoid(), &x);
     check("relu", |t| t[0].relu(), &kinked);
+    check("leaky_relu", |t| t[0].leaky_relu(0.2), &kinked);
     check("gelu", |t| t[0].gelu(), &x);
 }
 
