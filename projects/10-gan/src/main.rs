@@ -50,8 +50,13 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Part::Both)]
     part: Part,
     /// Training steps on the 2-D mixture, for each of the two generator losses.
-    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     mixture_steps: u32,
+    /// Samples the discriminator judges at once, all real or all generated (PacGAN; 1: one
+    /// at a time), in both parts. A pack shows the discriminator a generator that repeats
+    /// itself. Must divide the batch size.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pack: u32,
     /// The networks that play on MNIST.
     #[arg(long, value_enum, default_value_t = ModelArg::Dcgan)]
     model: ModelArg,
@@ -208,7 +213,10 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         latent: args.latent as usize,
         width: args.width.map_or(default_width, |w| w as usize),
     };
-    let mut settings = vec![("part", format!("{:?}", args.part).to_lowercase())];
+    let mut settings = vec![
+        ("part", format!("{:?}", args.part).to_lowercase()),
+        ("pack", args.pack.to_string()),
+    ];
     if args.part != Part::Mnist {
         settings.push(("mixture_steps", args.mixture_steps.to_string()));
     }
@@ -282,9 +290,16 @@ struct MixtureOutcome {
 fn mixture_part(args: &TrainArgs, session: &mut run::Session) -> anyhow::Result<MixtureOutcome> {
     let config = MixtureConfig {
         steps: args.mixture_steps as usize,
+        pack: args.pack as usize,
         snapshot_every: (args.mixture_steps as usize / 10).max(1),
         ..MixtureConfig::default()
     };
+    anyhow::ensure!(
+        config.batch_size % config.pack == 0,
+        "--pack {} must divide the mixture's batch of {} points",
+        config.pack,
+        config.batch_size
+    );
     let m = config.mixture;
     println!(
         "part 1: {} Gaussians (σ {}) on a circle of radius {}; generator and discriminator \
@@ -386,6 +401,13 @@ fn mnist_part(
         Some(n) => mnist.train.take(n as usize),
         None => mnist.train.clone(),
     };
+    anyhow::ensure!(
+        args.batch_size % args.pack == 0 && train_set.len() % args.pack as usize == 0,
+        "--pack {} must divide --batch-size ({}) and the number of training images ({})",
+        args.pack,
+        args.batch_size,
+        train_set.len()
+    );
 
     // The scorer first: a run that cannot measure its result should fail before it trains.
     let cache = session.out_dir.join("scorer.safetensors");
@@ -408,7 +430,7 @@ fn mnist_part(
 
     let mut init = stream(session.seed, 31);
     let generator = Generator::new(config, &mut init);
-    let rival = discriminator(config, &mut init);
+    let rival = discriminator(config, args.pack as usize, &mut init);
     let params = generator.num_parameters() + rival.num_parameters();
     println!(
         "{} GAN: generator {} parameters, discriminator {}; {} steps of {} real and {} \

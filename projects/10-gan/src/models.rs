@@ -72,6 +72,48 @@ impl Module for Mlp {
 }
 // ANCHOR_END: mlp
 
+// ANCHOR: packed
+/// PacGAN's discriminator (Lin, Khetan, Fanti and Oh, 2018): `inner` judges `pack` samples at
+/// once, all real or all generated, concatenated along the features (points) or the channels
+/// (images). A generator that draws the same few things over and over makes packs whose
+/// members look alike, which real packs never do; so the discriminator can see mode collapse,
+/// which it cannot in one sample at a time.
+///
+/// `[N, C, ...]` -> `[N / pack, pack·C, ...]` -> `inner` -> one logit per pack, `[N / pack, 1]`.
+pub struct Packed {
+    pub inner: Box<dyn Module>,
+    pub pack: usize,
+}
+
+impl Module for Packed {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut shape = x.shape();
+        assert!(
+            shape[0] % self.pack == 0,
+            "a batch of {} samples does not split into packs of {}",
+            shape[0],
+            self.pack
+        );
+        // Row-major storage: consecutive samples become the channels of one pack.
+        shape[0] /= self.pack;
+        shape[1] *= self.pack;
+        self.inner.forward(&x.reshape(&shape))
+    }
+
+    fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        self.inner.named_parameters()
+    }
+
+    fn named_buffers(&self) -> Vec<(String, Tensor)> {
+        self.inner.named_buffers()
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.inner.set_training(training);
+    }
+}
+// ANCHOR_END: packed
+
 // ANCHOR: dcgan_generator
 /// DCGAN's generator for 28×28 images: project the latent point to `2W` maps of 7×7, then two
 /// transposed convolutions (kernel 4, stride 2, padding 1) double the size twice, 7 -> 14 -> 28.
@@ -149,9 +191,10 @@ pub struct DcDiscriminator {
 }
 
 impl DcDiscriminator {
+    /// For images of `channels` channels (1, or a [`Packed`] discriminator's pack size).
     /// Weights from `N(0, 0.02)`; biases at zero.
-    pub fn new(width: usize, rng: &mut impl Rng) -> DcDiscriminator {
-        let down1 = Conv2d::new(1, width, 4, 2, 1, rng);
+    pub fn new(channels: usize, width: usize, rng: &mut impl Rng) -> DcDiscriminator {
+        let down1 = Conv2d::new(channels, width, 4, 2, 1, rng);
         let down2 = Conv2d::new(width, 2 * width, 4, 2, 1, rng);
         let logit = Linear::new(2 * width * 7 * 7, 1, rng);
         dcgan_init(&[&down1.weight, &down2.weight, &logit.weight], rng);
@@ -193,7 +236,7 @@ impl Module for DcDiscriminator {
 }
 // ANCHOR_END: dcgan_discriminator
 
-/// An MLP over images: flattens `[N, 1, H, W]` to `[N, H·W]` on the way in (a discriminator)
+/// An MLP over images: flattens `[N, C, H, W]` to `[N, C·H·W]` on the way in (a discriminator)
 /// or reshapes `[N, H·W]` to `[N, 1, H, W]` on the way out (a generator).
 pub struct ImageMlp {
     pub mlp: Mlp,
@@ -207,7 +250,7 @@ impl Module for ImageMlp {
         if self.makes_images {
             self.mlp.forward(x).reshape(&[n, 1, self.side, self.side])
         } else {
-            self.mlp.forward(&x.reshape(&[n, self.side * self.side]))
+            self.mlp.forward(&x.reshape(&[n, x.len() / n]))
         }
     }
 
@@ -363,16 +406,22 @@ impl Module for Generator {
     }
 }
 
-/// The discriminator that plays against a generator of `config`.
-pub fn discriminator(config: GanConfig, rng: &mut impl Rng) -> Box<dyn Module> {
+/// The discriminator that plays against a generator of `config`, judging `pack` images at
+/// once ([`Packed`]; 1: one at a time).
+pub fn discriminator(config: GanConfig, pack: usize, rng: &mut impl Rng) -> Box<dyn Module> {
     let width = config.width;
-    match config.arch {
+    let inner: Box<dyn Module> = match config.arch {
         Arch::Mlp => Box::new(ImageMlp {
-            mlp: Mlp::new(&[SIDE * SIDE, 2 * width, width, 1], false, rng),
+            mlp: Mlp::new(&[pack * SIDE * SIDE, 2 * width, width, 1], false, rng),
             side: SIDE,
             makes_images: false,
         }),
-        Arch::Dcgan => Box::new(DcDiscriminator::new(width, rng)),
+        Arch::Dcgan => Box::new(DcDiscriminator::new(pack, width, rng)),
+    };
+    if pack == 1 {
+        inner
+    } else {
+        Box::new(Packed { inner, pack })
     }
 }
 
@@ -410,7 +459,7 @@ mod tests {
                 width: 4,
             };
             let generator = Generator::new(config, &mut rng);
-            let d = discriminator(config, &mut rng);
+            let d = discriminator(config, 1, &mut rng);
             let images = generator.forward(&latent(3, 8, &mut rng));
             assert_eq!(images.shape(), vec![3, 1, 28, 28], "{arch:?}");
             assert!(images.to_vec().iter().all(|p| p.abs() <= 1.0));
