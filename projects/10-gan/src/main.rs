@@ -52,10 +52,14 @@ struct TrainArgs {
     /// Training steps on the 2-D mixture, for each of the two generator losses.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     mixture_steps: u32,
-    /// Samples the discriminator judges at once, all real or all generated (PacGAN; 1: one
-    /// at a time), in both parts. A pack shows the discriminator a generator that repeats
-    /// itself. Must divide the batch size.
+    /// Points the mixture's discriminator judges at once, all real or all generated
+    /// (PacGAN; 1: one at a time). A pack shows the discriminator a generator that repeats
+    /// itself.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    mixture_pack: u32,
+    /// Images MNIST's discriminator judges at once (1: one at a time, DCGAN's way). Must
+    /// divide the batch size.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
     pack: u32,
     /// The networks that play on MNIST.
     #[arg(long, value_enum, default_value_t = ModelArg::Dcgan)]
@@ -213,12 +217,10 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         latent: args.latent as usize,
         width: args.width.map_or(default_width, |w| w as usize),
     };
-    let mut settings = vec![
-        ("part", format!("{:?}", args.part).to_lowercase()),
-        ("pack", args.pack.to_string()),
-    ];
+    let mut settings = vec![("part", format!("{:?}", args.part).to_lowercase())];
     if args.part != Part::Mnist {
         settings.push(("mixture_steps", args.mixture_steps.to_string()));
+        settings.push(("mixture_pack", args.mixture_pack.to_string()));
     }
     if args.part != Part::Mixture {
         settings.extend([
@@ -230,6 +232,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             ("lr", args.lr.to_string()),
             ("beta1", args.beta1.to_string()),
             ("average", args.average.to_string()),
+            ("pack", args.pack.to_string()),
         ]);
     }
     let mut session = run::Session::start("10-gan", &args.common, &settings)?;
@@ -290,13 +293,13 @@ struct MixtureOutcome {
 fn mixture_part(args: &TrainArgs, session: &mut run::Session) -> anyhow::Result<MixtureOutcome> {
     let config = MixtureConfig {
         steps: args.mixture_steps as usize,
-        pack: args.pack as usize,
+        pack: args.mixture_pack as usize,
         snapshot_every: (args.mixture_steps as usize / 10).max(1),
         ..MixtureConfig::default()
     };
     anyhow::ensure!(
         config.batch_size % config.pack == 0,
-        "--pack {} must divide the mixture's batch of {} points",
+        "--mixture-pack {} must divide the mixture's batch of {} points",
         config.pack,
         config.batch_size
     );
