@@ -19,8 +19,8 @@
 //!
 //! The functions at the heart of the technique, [`predict`], [`update`], [`keep_if_better`]
 //! and [`margin`], are the chapter's exercises: by default this crate is built with the
-//! reference solutions in `solutions/`; the `learner` feature builds it with your files in
-//! `exercises/` instead.
+//! reference solutions in `solutions/`; the `learner` feature builds it with each file of
+//! yours in `exercises/` that you have written, and the reference for the rest.
 
 pub mod experiment;
 
@@ -49,19 +49,23 @@ impl Perceptron {
 }
 // ANCHOR_END: perceptron
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/keep_if_better.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/keep_if_better.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_keep_if_better, path = "../exercises/keep_if_better.rs")]
+#[cfg_attr(not(yours_keep_if_better), path = "../solutions/keep_if_better.rs")]
 mod keep_if_better;
-#[cfg_attr(feature = "learner", path = "../exercises/margin.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/margin.rs")]
+#[cfg_attr(yours_margin, path = "../exercises/margin.rs")]
+#[cfg_attr(not(yours_margin), path = "../solutions/margin.rs")]
 mod margin;
-#[cfg_attr(feature = "learner", path = "../exercises/predict.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/predict.rs")]
+#[cfg_attr(yours_predict, path = "../exercises/predict.rs")]
+#[cfg_attr(not(yours_predict), path = "../solutions/predict.rs")]
 mod predict;
-#[cfg_attr(feature = "learner", path = "../exercises/update.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/update.rs")]
+#[cfg_attr(yours_update, path = "../exercises/update.rs")]
+#[cfg_attr(not(yours_update), path = "../solutions/update.rs")]
 mod update;
 
 pub use keep_if_better::keep_if_better;

@@ -22,7 +22,8 @@
 //! The heart of each model, [`mse_gradient`], [`solve_normal_equations`],
 //! [`logistic_gradient`] and [`softmax_cross_entropy_gradient`], is an exercise: by default
 //! the crate is built with the reference solutions in `solutions/`; the `learner` feature
-//! builds it with your files in `exercises/` instead.
+//! builds it with each file of yours in `exercises/` that you have written, and the reference
+//! for the rest.
 
 pub mod experiment;
 pub mod figures;
@@ -93,26 +94,36 @@ pub struct Gradients {
 }
 // ANCHOR_END: linear
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/logistic_gradient.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/logistic_gradient.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_logistic_gradient, path = "../exercises/logistic_gradient.rs")]
+#[cfg_attr(
+    not(yours_logistic_gradient),
+    path = "../solutions/logistic_gradient.rs"
+)]
 mod logistic_gradient;
-#[cfg_attr(feature = "learner", path = "../exercises/mse_gradient.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/mse_gradient.rs")]
+#[cfg_attr(yours_mse_gradient, path = "../exercises/mse_gradient.rs")]
+#[cfg_attr(not(yours_mse_gradient), path = "../solutions/mse_gradient.rs")]
 mod mse_gradient;
 #[cfg_attr(
-    feature = "learner",
+    yours_softmax_cross_entropy_gradient,
     path = "../exercises/softmax_cross_entropy_gradient.rs"
 )]
 #[cfg_attr(
-    not(feature = "learner"),
+    not(yours_softmax_cross_entropy_gradient),
     path = "../solutions/softmax_cross_entropy_gradient.rs"
 )]
 mod softmax_cross_entropy_gradient;
-#[cfg_attr(feature = "learner", path = "../exercises/solve_normal_equations.rs")]
 #[cfg_attr(
-    not(feature = "learner"),
+    yours_solve_normal_equations,
+    path = "../exercises/solve_normal_equations.rs"
+)]
+#[cfg_attr(
+    not(yours_solve_normal_equations),
     path = "../solutions/solve_normal_equations.rs"
 )]
 mod solve_normal_equations;

@@ -30,7 +30,8 @@
 //! The functions at the heart of the technique, [`softmax_cross_entropy_gradient`],
 //! [`relu_backward`], [`linear_backward`] and [`momentum_step`], are the chapter's
 //! exercises: by default this crate is built with the reference solutions in `solutions/`;
-//! the `learner` feature builds it with your files in `exercises/` instead.
+//! the `learner` feature builds it with each file of yours in `exercises/` that you have
+//! written, and the reference for the rest.
 //!
 //! Shapes in comments use `B` for the batch size, `I` for a layer's inputs, `O` for its
 //! outputs and `C` for the classes.
@@ -43,23 +44,27 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/linear_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/linear_backward.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_linear_backward, path = "../exercises/linear_backward.rs")]
+#[cfg_attr(not(yours_linear_backward), path = "../solutions/linear_backward.rs")]
 mod linear_backward;
-#[cfg_attr(feature = "learner", path = "../exercises/momentum_step.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/momentum_step.rs")]
+#[cfg_attr(yours_momentum_step, path = "../exercises/momentum_step.rs")]
+#[cfg_attr(not(yours_momentum_step), path = "../solutions/momentum_step.rs")]
 mod momentum_step;
-#[cfg_attr(feature = "learner", path = "../exercises/relu_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/relu_backward.rs")]
+#[cfg_attr(yours_relu_backward, path = "../exercises/relu_backward.rs")]
+#[cfg_attr(not(yours_relu_backward), path = "../solutions/relu_backward.rs")]
 mod relu_backward;
 #[cfg_attr(
-    feature = "learner",
+    yours_softmax_cross_entropy_gradient,
     path = "../exercises/softmax_cross_entropy_gradient.rs"
 )]
 #[cfg_attr(
-    not(feature = "learner"),
+    not(yours_softmax_cross_entropy_gradient),
     path = "../solutions/softmax_cross_entropy_gradient.rs"
 )]
 mod softmax_cross_entropy_gradient;

@@ -30,8 +30,8 @@
 //!
 //! The engine's heart, [`mul_backward`], [`tanh_backward`], [`topological_order`] and
 //! [`backward`], are the chapter's exercises: by default this crate is built with the
-//! reference solutions in `solutions/`; the `learner` feature builds it with your files in
-//! `exercises/` instead.
+//! reference solutions in `solutions/`; the `learner` feature builds it with each file of
+//! yours in `exercises/` that you have written, and the reference for the rest.
 
 pub mod bench;
 mod engine;
@@ -42,19 +42,26 @@ pub mod tensor_mlp;
 
 pub use engine::Value;
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/backward.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_backward, path = "../exercises/backward.rs")]
+#[cfg_attr(not(yours_backward), path = "../solutions/backward.rs")]
 mod backward;
-#[cfg_attr(feature = "learner", path = "../exercises/mul_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/mul_backward.rs")]
+#[cfg_attr(yours_mul_backward, path = "../exercises/mul_backward.rs")]
+#[cfg_attr(not(yours_mul_backward), path = "../solutions/mul_backward.rs")]
 mod mul_backward;
-#[cfg_attr(feature = "learner", path = "../exercises/tanh_backward.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/tanh_backward.rs")]
+#[cfg_attr(yours_tanh_backward, path = "../exercises/tanh_backward.rs")]
+#[cfg_attr(not(yours_tanh_backward), path = "../solutions/tanh_backward.rs")]
 mod tanh_backward;
-#[cfg_attr(feature = "learner", path = "../exercises/topological_order.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/topological_order.rs")]
+#[cfg_attr(yours_topological_order, path = "../exercises/topological_order.rs")]
+#[cfg_attr(
+    not(yours_topological_order),
+    path = "../solutions/topological_order.rs"
+)]
 mod topological_order;
 
 pub use backward::backward;

@@ -1,24 +1,41 @@
-use ndarray::{Array2, ArrayView3};
+use ndarray::{Array2, ArrayView4};
 
-/// Lays one image `x: [C, H, W]` out as a patch matrix `[C·KH·KW, OH·OW]` (stride 1,
-/// `OH = H + 2·padding - KH + 1`): column `i·OW + j` holds the `KH × KW` patch the kernel sees
-/// at output position (i, j), channel by channel, so that row `(c·KH + u)·KW + v` is tap
-/// (u, v) of channel c. Pixels in the padding are 0. A convolution with weights
-/// `w: [O, C, KH, KW]` is then one matrix product: `w.reshape([O, C·KH·KW]) · im2col(x)`.
-pub fn im2col(x: ArrayView3<f32>, kh: usize, kw: usize, padding: usize) -> Array2<f32> {
-    let (c, h, w) = x.dim();
+/// Lays a batch of images `x: [N, C, H, W]` out as one patch matrix
+/// `[C·KH·KW, N·OH·OW]` (stride 1, `OH = H + 2·padding - KH + 1`, `OW` alike):
+///
+/// - row `(c·KH + u)·KW + v` is tap (u, v) of the kernel on channel c;
+/// - column `(n·OH + i)·OW + j` is output position (i, j) of image n (image 0's
+///   positions first, row by row, then image 1's, ...);
+/// - the entry there is the pixel that tap sees from that position,
+///   `x[n, c, i + u - padding, j + v - padding]`, or 0 in the padding.
+///
+/// So each column is one `KH × KW` patch of every channel, and a convolution with
+/// weights `w: [O, C, KH, KW]` is one matrix product:
+/// `w.reshape([O, C·KH·KW]) · im2col(x)`.
+pub fn im2col(x: ArrayView4<f32>, kh: usize, kw: usize, padding: usize) -> Array2<f32> {
+    let (n, c, h, w) = x.dim();
     let (oh, ow) = (h + 2 * padding - kh + 1, w + 2 * padding - kw + 1);
-    Array2::from_shape_fn((c * kh * kw, oh * ow), |(row, col)| {
-        let (ch, u, v) = (row / (kh * kw), row / kw % kh, row % kw);
-        let (i, j) = (col / ow, col % ow);
-        let (y, x_) = (
-            (i + u) as isize - padding as isize,
-            (j + v) as isize - padding as isize,
-        );
-        if y >= 0 && x_ >= 0 && (y as usize) < h && (x_ as usize) < w {
-            x[[ch, y as usize, x_ as usize]]
-        } else {
-            0.0
+    let mut cols = Array2::zeros((c * kh * kw, n * oh * ow)); // the padding stays 0
+    for ch in 0..c {
+        for u in 0..kh {
+            for v in 0..kw {
+                let row = (ch * kh + u) * kw + v;
+                for image in 0..n {
+                    for i in 0..oh {
+                        // The input row this tap sees from output row i (None: the padding).
+                        let Some(y) = (i + u).checked_sub(padding).filter(|&y| y < h) else {
+                            continue;
+                        };
+                        for j in 0..ow {
+                            let Some(x_) = (j + v).checked_sub(padding).filter(|&x_| x_ < w) else {
+                                continue;
+                            };
+                            cols[[row, (image * oh + i) * ow + j]] = x[[image, ch, y, x_]];
+                        }
+                    }
+                }
+            }
         }
-    })
+    }
+    cols
 }

@@ -1,8 +1,9 @@
 //! The network's gradients, checked against finite differences: every piece of the model
 //! (convolutions, ReLU, max-pooling, flatten, dense layers, cross-entropy) composed as the
-//! project composes it.
+//! project composes it, on the fast path (the tensor crate's fused op) and on the lesson path
+//! (the project's im2col, col2im and max_pool_backward).
 
-use cnn::{Arch, Cnn};
+use cnn::{Arch, Cnn, ConvPath};
 use nn::Module;
 use rand::{Rng, SeedableRng};
 use tensor::Tensor;
@@ -12,9 +13,10 @@ fn loss(model: &Cnn, x: &Tensor, targets: &[usize]) -> f64 {
     f64::from(tensor::no_grad(|| tensor::cross_entropy(&model.forward(x), targets)).item())
 }
 
-fn check(arch: Arch, size: usize) {
+fn check(arch: Arch, size: usize, path: ConvPath) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-    let model = Cnn::new(arch, [1, size, size], 4, &mut rng);
+    let mut model = Cnn::new(arch, [1, size, size], 4, &mut rng);
+    model.conv_path = path;
     let pixels: Vec<f32> = (0..2 * size * size)
         .map(|_| rng.random_range(0.0..1.0))
         .collect();
@@ -42,21 +44,36 @@ fn check(arch: Arch, size: usize) {
             let error = (analytic - numeric).abs() / 1f64.max(analytic.abs() + numeric.abs());
             assert!(
                 error < 1e-2,
-                "{} {name}[{j}]: backward says {analytic}, finite differences {numeric}",
+                "{} on the {path:?} path, {name}[{j}]: backward says {analytic}, finite \
+                 differences {numeric}",
                 arch.name()
             );
             worst = worst.max(error);
         }
     }
-    println!("{}: largest relative error {worst:.2e}", arch.name());
+    println!(
+        "{} on the {path:?} path: largest relative error {worst:.2e}",
+        arch.name()
+    );
 }
 
 #[test]
 fn the_keras_models_gradients_match_finite_differences() {
-    check(Arch::Keras, 18);
+    check(Arch::Keras, 18, ConvPath::Fast);
 }
 
 #[test]
 fn lenet5s_gradients_match_finite_differences() {
-    check(Arch::Lenet5, 12);
+    check(Arch::Lenet5, 12, ConvPath::Fast);
+}
+
+#[test]
+fn the_keras_models_gradients_match_finite_differences_on_the_lesson_path() {
+    check(Arch::Keras, 18, ConvPath::Lesson);
+}
+
+#[test]
+fn lenet5s_gradients_match_finite_differences_on_the_lesson_path() {
+    // LeNet-5 pads its first convolution: the lesson path's padding, checked end to end.
+    check(Arch::Lenet5, 12, ConvPath::Lesson);
 }

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use nn::checkpoint::Metadata;
 use nn::{BatchNorm, CheckpointError, Conv2d, ConvTranspose2d, Linear, Module};
 use rand::{Rng, SeedableRng};
 use tensor::Tensor;
@@ -278,17 +279,10 @@ impl Arch {
         }
     }
 
-    fn code(self) -> f32 {
-        match self {
-            Arch::Mlp => 0.0,
-            Arch::Dcgan => 1.0,
-        }
-    }
-
-    fn from_code(code: f32) -> Option<Arch> {
-        match code {
-            0.0 => Some(Arch::Mlp),
-            1.0 => Some(Arch::Dcgan),
+    fn from_name(name: &str) -> Option<Arch> {
+        match name {
+            "mlp" => Some(Arch::Mlp),
+            "dcgan" => Some(Arch::Dcgan),
             _ => None,
         }
     }
@@ -305,15 +299,61 @@ pub struct GanConfig {
     pub width: usize,
 }
 
+impl GanConfig {
+    /// What [`Generator::load`] needs to rebuild a generator from its checkpoint alone, kept
+    /// in the checkpoint's metadata: `project` (`10-gan`), `model` (`mlp` or `dcgan`),
+    /// `latent` and `width`, as text.
+    pub fn metadata(&self) -> Metadata {
+        [
+            ("project", "10-gan".to_owned()),
+            ("model", self.arch.name().to_owned()),
+            ("latent", self.latent.to_string()),
+            ("width", self.width.to_string()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+    }
+
+    /// Reads what [`GanConfig::metadata`] wrote; the error says what is wrong.
+    fn from_metadata(metadata: &Metadata) -> Result<GanConfig, String> {
+        let entry = |key: &str| {
+            metadata
+                .get(key)
+                .map(String::as_str)
+                .ok_or_else(|| format!("its metadata has no `{key}` entry"))
+        };
+        if entry("project")? != "10-gan" {
+            return Err(format!(
+                "its metadata says project `{}`, not 10-gan",
+                entry("project")?
+            ));
+        }
+        let model = entry("model")?;
+        let arch = Arch::from_name(model).ok_or_else(|| format!("unknown model `{model}`"))?;
+        let size = |key: &str| {
+            let text = entry(key)?;
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=65_536).contains(n))
+                .ok_or_else(|| format!("its `{key}` entry `{text}` is not a size"))
+        };
+        Ok(GanConfig {
+            arch,
+            latent: size("latent")?,
+            width: size("width")?,
+        })
+    }
+}
+
 /// The images are 28×28 (the architectures' 7 -> 14 -> 28 needs exactly that).
 pub const SIDE: usize = 28;
 
-/// A generator for MNIST, with its [`GanConfig`] (kept in its checkpoint as a buffer, so that
+/// A generator for MNIST, with its [`GanConfig`] (kept in its checkpoint's metadata, so that
 /// `sample` and `interpolate` can rebuild it from the file alone).
 pub struct Generator {
     pub config: GanConfig,
     pub net: Box<dyn Module>,
-    config_buffer: Tensor,
 }
 
 impl Generator {
@@ -328,12 +368,7 @@ impl Generator {
             }),
             Arch::Dcgan => Box::new(DcGenerator::new(latent, width, rng)),
         };
-        let values = vec![config.arch.code(), latent as f32, width as f32];
-        Generator {
-            config,
-            net,
-            config_buffer: Tensor::from_vec(values, &[3]),
-        }
+        Generator { config, net }
     }
 
     /// Reads a checkpoint written by [`Generator::save`], building the generator it describes.
@@ -342,31 +377,13 @@ impl Generator {
     /// If the file cannot be read, is not safetensors, or was not written by 10-gan; the
     /// message names the file.
     pub fn load(path: &Path) -> Result<Generator, CheckpointError> {
-        let format = |reason: String| CheckpointError::Format {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let Some(values) = nn::checkpoint::read_tensor(path, "config")? else {
-            return Err(format(
-                "it has no `config` tensor, so no 10-gan generator saved it".into(),
-            ));
-        };
-        let sizes_ok = |v: &[f32]| v.iter().all(|x| (1.0..=65_536.0).contains(x));
-        let config = match values.as_slice() {
-            [arch, latent, width] if sizes_ok(&[*latent, *width]) => {
-                Arch::from_code(*arch).map(|arch| GanConfig {
-                    arch,
-                    latent: *latent as usize,
-                    width: *width as usize,
-                })
+        let metadata = nn::checkpoint::read_metadata(path)?;
+        let config = GanConfig::from_metadata(&metadata).map_err(|reason| {
+            CheckpointError::Metadata {
+                path: path.to_path_buf(),
+                reason: format!("{reason}, so no 10-gan training run saved it"),
             }
-            _ => None,
-        };
-        let Some(config) = config else {
-            return Err(format(format!(
-                "its `config` tensor {values:?} does not describe a 10-gan generator"
-            )));
-        };
+        })?;
         // The initial values are replaced by the file's; any seed will do.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let generator = Generator::new(config, &mut rng);
@@ -374,15 +391,13 @@ impl Generator {
         Ok(generator)
     }
 
-    /// Writes the parameters, batch-norm statistics and config to `path` as safetensors,
-    /// through a temporary file renamed into place.
+    /// Writes the parameters, batch-norm statistics and [`GanConfig::metadata`] to `path` as
+    /// safetensors, through a temporary file renamed into place.
     ///
     /// # Errors
     /// If the folder is not writable.
     pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
-        // TODO(lead): the run's metadata (seed, steps, commit) belongs in the checkpoint once
-        // nn::checkpoint takes metadata.
-        nn::checkpoint::save(path, self, None)
+        nn::checkpoint::save(path, self, None, Some(&self.config.metadata()))
     }
 }
 
@@ -396,9 +411,7 @@ impl Module for Generator {
     }
 
     fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        let mut all = self.net.named_buffers();
-        all.push(("config".into(), self.config_buffer.clone()));
-        all
+        self.net.named_buffers()
     }
 
     fn set_training(&mut self, training: bool) {

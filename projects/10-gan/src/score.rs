@@ -14,6 +14,7 @@ use std::time::Instant;
 use anyhow::Context;
 use data::mnist::ImageSet;
 use ndarray::{Array2, Array3, ArrayD, ArrayView3, Axis};
+use nn::checkpoint::Metadata;
 use nn::{Adam, Conv2d, Linear, Module, Optimizer};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -24,13 +25,11 @@ pub const CLASSES: usize = 10;
 
 // ANCHOR: scorer
 /// The essay's Keras CNN (chapter 5): 3×3 convolutions with 32, 64 and 64 filters, 2×2
-/// max-pooling after the first two, Dense(64), Dense(10). Parameter names and the `config`
-/// buffer are 05-cnn's, so each project reads the other's checkpoint.
+/// max-pooling after the first two, Dense(64), Dense(10). Parameter names and checkpoint
+/// metadata are 05-cnn's, so each project reads the other's checkpoint.
 pub struct Scorer {
     pub convs: [Conv2d; 3],
     pub dense: [Linear; 2],
-    /// `[arch 0 = keras, channels, height, width, classes]`, as 05-cnn writes it.
-    config: Tensor,
 }
 
 impl Scorer {
@@ -52,11 +51,22 @@ impl Scorer {
             layer.bias.set_value(ArrayD::zeros(vec![o]));
             layer
         });
-        Scorer {
-            convs,
-            dense,
-            config: Tensor::from_vec(vec![0.0, 1.0, 28.0, 28.0, CLASSES as f32], &[5]),
-        }
+        Scorer { convs, dense }
+    }
+
+    /// The metadata 05-cnn writes with a checkpoint of this network (its `Cnn::metadata`).
+    pub fn metadata() -> Metadata {
+        [
+            ("project", "05-cnn"),
+            ("model", "keras"),
+            ("channels", "1"),
+            ("height", "28"),
+            ("width", "28"),
+            ("classes", "10"),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
     }
 }
 
@@ -85,10 +95,6 @@ impl Module for Scorer {
             }
         }
         all
-    }
-
-    fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        vec![("config".into(), self.config.clone())]
     }
 }
 // ANCHOR_END: scorer
@@ -148,14 +154,27 @@ pub fn get_scorer(
     rng: &mut impl Rng,
 ) -> anyhow::Result<(Scorer, Origin)> {
     let scorer = Scorer::new(rng);
-    let load = |path: &Path| {
-        nn::checkpoint::load(path, &scorer, None).with_context(|| {
+    let load = |path: &Path| -> anyhow::Result<()> {
+        let fix = || {
             format!(
                 "reading the scorer {}: it must be a checkpoint of 05-cnn's default (keras) \
                  model; pass --scorer with one, or delete the file to train a new scorer",
                 path.display()
             )
-        })
+        };
+        let metadata = nn::checkpoint::read_metadata(path).with_context(fix)?;
+        let expected = Scorer::metadata();
+        let fits = ["model", "channels", "height", "width", "classes"]
+            .iter()
+            .all(|key| metadata.get(*key) == expected.get(*key));
+        anyhow::ensure!(
+            fits,
+            "{}: its metadata {metadata:?} does not describe 05-cnn's keras model on 28x28 \
+             digits",
+            fix()
+        );
+        nn::checkpoint::load(path, &scorer, None).with_context(fix)?;
+        Ok(())
     };
     if let Some(path) = source.explicit {
         load(path)?;
@@ -181,7 +200,7 @@ pub fn get_scorer(
         train.len()
     );
     train_scorer(&scorer, &train, source.epochs, rng)?;
-    nn::checkpoint::save(source.cache, &scorer, None)?;
+    nn::checkpoint::save(source.cache, &scorer, None, Some(&Scorer::metadata()))?;
     let origin = Origin::Trained {
         path: source.cache.to_path_buf(),
         epochs: source.epochs,

@@ -4,9 +4,20 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The workspace root: this crate lives in `shared/exercises`.
+/// The workspace root: the nearest folder above the current one that holds a `Cargo.toml`
+/// with a `[workspace]` and a `projects/` folder, else the one this tool was built in
+/// (`shared/exercises/../..`).
 pub fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let from_here = std::env::current_dir().ok().and_then(|here| {
+        here.ancestors()
+            .find(|dir| {
+                dir.join("projects").is_dir()
+                    && std::fs::read_to_string(dir.join("Cargo.toml"))
+                        .is_ok_and(|manifest| manifest.contains("[workspace]"))
+            })
+            .map(Path::to_path_buf)
+    });
+    let root = from_here.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
     // Canonical, so that messages show /home/you/smallnets rather than .../shared/exercises/../..
     root.canonicalize().unwrap_or(root)
 }
@@ -39,7 +50,7 @@ impl Exercise {
 }
 
 /// Every exercise of the workspace, in course order (project folder, then file order).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     pub root: PathBuf,
     pub exercises: Vec<Exercise>,
@@ -151,6 +162,20 @@ impl Catalog {
                 many.iter().map(|e| e.id()).collect::<Vec<_>>().join(", ")
             ),
         }
+    }
+
+    /// The package whose folder is `dir`, if it is a project's.
+    pub fn package_in(&self, dir: &Path) -> Option<&str> {
+        self.exercises
+            .iter()
+            .find(|e| self.root.join("projects").join(&e.project) == dir)
+            .map(|e| e.package.as_str())
+    }
+
+    /// True while the learner's file still holds the stub's `todo!()`.
+    pub fn is_stub(&self, exercise: &Exercise) -> bool {
+        std::fs::read_to_string(self.root.join(&exercise.file))
+            .is_ok_and(|source| exercise_switch::is_stub(&source))
     }
 
     /// The exercises grouped by package, in course order.

@@ -3,25 +3,37 @@
 //! Each project keeps its exercises in `projects/NN-name/exercises/`: one file per exercise
 //! (a stub with a `todo!()` body), their order and hints in `exercises.toml`, and the reference
 //! solutions in `projects/NN-name/solutions/`. The project's crate is built with the solutions
-//! by default; its `learner` feature swaps in your files. An exercise is done when its tests
-//! (`mod NAME` in the project's `tests/exercises.rs`) pass on your file.
+//! by default; its `learner` feature swaps in each file of yours that no longer holds its stub
+//! (see `shared/exercise-switch`). An exercise is done when its tests (`mod NAME` in the
+//! project's `tests/exercises.rs`) pass on your file.
 //!
 //! ```text
-//! cargo exercises             progress: done / total, the next exercise and its hint
-//! cargo exercises watch       the same, again every time you save a file
+//! cargo exercises             progress: every exercise, done / total, and the next one
+//! cargo exercises watch       a screen that re-checks on every save and shows what fails
 //! cargo exercises hint        the next exercise's hint
 //! cargo exercises test NAME   run one exercise's tests on your code, with their output
 //! cargo exercises verify      (CI) every test fails on the stub and passes on the solution
 //! ```
+//!
+//! Every command that needs test results builds the learner variant of every project in one
+//! cargo invocation (`src/cargo_build.rs`), showing what cargo is doing.
 
+mod cargo_build;
 mod catalog;
 mod check;
+mod libtest;
+mod process;
+mod status;
+mod view;
 mod watch;
 
 use anyhow::Context;
-use catalog::{Catalog, Exercise};
-use check::{Outcome, Source};
+use cargo_build::Variant;
+use catalog::Catalog;
+use check::{Check, Checker};
 use clap::{Parser, Subcommand};
+use status::StatusLine;
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -35,7 +47,7 @@ struct Cli {
 enum Command {
     /// Show progress across the workspace (the default).
     List,
-    /// Show progress, then again every time a file in projects/ is saved.
+    /// A screen that shows the current exercise and what fails, re-checked on every save.
     Watch,
     /// Print the hint of the next exercise, or of NAME.
     Hint {
@@ -65,134 +77,152 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::load(&catalog::workspace_root())?;
     match cli.command.unwrap_or(Command::List) {
         Command::List => {
-            show_progress(&catalog)?;
+            let check = check_with_status(&catalog)?;
+            show_progress(&catalog, &check);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Watch => watch::watch(&catalog, || show_progress(&catalog)),
+        Command::Watch => watch::watch(catalog),
         Command::Hint { name } => {
             let exercise = match name {
                 Some(name) => catalog.find(&name)?,
-                None => match next_exercise(&catalog, &check::progress(&catalog)?) {
-                    Some(exercise) => exercise,
-                    None => {
-                        println!("Every exercise is done. Well done!");
-                        return Ok(ExitCode::SUCCESS);
+                None => {
+                    let check = check_with_status(&catalog)?;
+                    match check.current(&catalog, &|_| false) {
+                        Some(exercise) => exercise,
+                        None => {
+                            println!("Every exercise is done. Well done!");
+                            return Ok(ExitCode::SUCCESS);
+                        }
                     }
-                },
+                }
             };
             println!(
-                "{}  ({})\n\n{}",
+                "hint for {}  ({})\n\n{}",
                 exercise.id(),
                 exercise.file_display(),
                 exercise.hint.trim()
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Test { name } => {
-            let exercise = catalog.find(&name)?;
-            let passed = check::run_tests_visibly(exercise)?;
-            Ok(if passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Command::Test { name } => test_visibly(&catalog, catalog.find(&name)?),
         Command::Verify => verify(&catalog),
     }
 }
 
-/// Prints every exercise with its status, done / total, and the next one with its hint.
-fn show_progress(catalog: &Catalog) -> anyhow::Result<()> {
-    let outcomes = check::progress(catalog)?;
-    let done = outcomes
-        .values()
-        .filter(|o| matches!(o, Outcome::Passed))
-        .count();
-    println!(
-        "smallnets exercises: {done}/{} done\n",
-        catalog.exercises.len()
-    );
-    let next = next_exercise(catalog, &outcomes);
-    let mut project = "";
-    for exercise in &catalog.exercises {
-        if exercise.project != project {
-            project = &exercise.project;
-            println!("  {project}");
-        }
-        let outcome = &outcomes[&exercise.id()];
-        let mark = if matches!(outcome, Outcome::Passed) {
-            "[x]"
-        } else {
-            "[ ]"
-        };
-        let pointer = if next.is_some_and(|n| n.id() == exercise.id()) {
-            "  <- next"
-        } else {
-            ""
-        };
-        println!(
-            "    {mark} {:<14} {:<48} {}{pointer}",
-            exercise.name,
-            exercise.file_display(),
-            outcome.describe()
-        );
-    }
-    match next {
-        None => println!("\nEvery exercise is done. Well done!"),
-        Some(exercise) => {
-            println!("\nnext: {} in {}", exercise.id(), exercise.file_display());
-            if let Outcome::DoesNotCompile(errors) = &outcomes[&exercise.id()] {
-                println!(
-                    "\nyour code in {} does not compile yet:\n{errors}",
-                    exercise.project
-                );
-            }
-            println!("hint: {}", exercise.hint.trim());
-            println!(
-                "\nRun its tests with `cargo exercises test {}`; run the project on your code with \
-                 `cargo run --release -p {} --features learner`.",
-                exercise.name, exercise.package
-            );
-        }
-    }
-    Ok(())
+/// Checks the learner's code with a status line on standard error.
+fn check_with_status(catalog: &Catalog) -> anyhow::Result<Check> {
+    let mut status = StatusLine::new();
+    let check = Checker::default().check(catalog, &mut |text| status.show(text));
+    status.clear();
+    check
 }
 
-fn next_exercise<'a>(
-    catalog: &'a Catalog,
-    outcomes: &std::collections::HashMap<String, Outcome>,
-) -> Option<&'a Exercise> {
-    catalog
-        .exercises
-        .iter()
-        .find(|e| !matches!(outcomes[&e.id()], Outcome::Passed))
+/// Prints every exercise with its status, done / total, and what is next.
+fn show_progress(catalog: &Catalog, check: &Check) {
+    let total = catalog.exercises.len();
+    println!("smallnets exercises: {}/{total} done", check.done());
+    println!("{}\n", view::progress_bar(check.done(), total, 72));
+    let current = check.current(catalog, &|_| false);
+    for line in view::list(catalog, check, current) {
+        println!("{line}");
+    }
+    let Some(exercise) = current else {
+        println!("\nEvery exercise is done. Well done!");
+        return;
+    };
+    println!("\nnext: {} in {}", exercise.id(), exercise.file_display());
+    let report = view::report(check, exercise);
+    if !report.is_empty() {
+        println!();
+    }
+    for line in report {
+        println!("    {line}");
+    }
+    println!(
+        "\nIts hint: `cargo exercises hint`. Its tests, with their messages: \
+         `cargo exercises test {}`.\nA screen that re-checks on every save: \
+         `cargo exercises watch`. The project on your code: `{}`.",
+        exercise.name,
+        view::run_command(exercise)
+    );
+}
+
+/// `cargo exercises test NAME`: one exercise's tests on the learner's code, output shown.
+fn test_visibly(catalog: &Catalog, exercise: &catalog::Exercise) -> anyhow::Result<ExitCode> {
+    let mut status = StatusLine::new();
+    let build = cargo_build::build(catalog, Variant::Yours, &mut |text| status.show(text))?;
+    status.clear();
+    let Some(binary) = build.binaries.get(&exercise.package) else {
+        let check = check::outcomes(catalog, &build, &HashMap::new());
+        for line in view::report(&check, exercise) {
+            println!("{line}");
+        }
+        if let Some(error) = &build.cargo_error {
+            println!("{error}");
+        }
+        return Ok(ExitCode::FAILURE);
+    };
+    println!(
+        "{}: the tests of `mod {}` in projects/{}/tests/exercises.rs, on your code",
+        exercise.id(),
+        exercise.name,
+        exercise.project
+    );
+    let filter = format!("{}::", exercise.name);
+    let mut command = libtest::test_command(binary, Some(&filter));
+    command.env_remove("RUST_BACKTRACE");
+    let status = command
+        .status()
+        .with_context(|| format!("running {}", binary.path.display()))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// CI's check: on the stubs every test of every exercise fails, with the solutions every test
 /// passes. A stub that passed its own tests would mean the tests check nothing.
 fn verify(catalog: &Catalog) -> anyhow::Result<ExitCode> {
-    let mut problems = Vec::new();
-    for (package, exercises) in catalog.by_package() {
-        let on_stubs = check::run_package(catalog, package, Source::Stubs)
-            .with_context(|| format!("testing the stubs of {package}"))?;
-        let on_solutions = check::run_package(catalog, package, Source::Solutions)
-            .with_context(|| format!("testing the solutions of {package}"))?;
-        for exercise in exercises {
-            let stub = on_stubs.tests_of(&exercise.name);
-            let verdict = check::verdict(&exercise.name, &on_stubs, &on_solutions);
-            let status = if verdict.is_empty() {
-                "ok: every test fails on the stub and passes on the solution".to_owned()
-            } else {
-                format!("FAILED: {verdict}")
+    let mut status = StatusLine::new();
+    let mut results = |variant: Variant, label: &str| -> anyhow::Result<_> {
+        let mut show = |text: &str| status.show(&format!("{label}: {text}"));
+        let build = cargo_build::build(catalog, variant, &mut show)?;
+        let mut runs: HashMap<String, Result<Vec<libtest::TestResult>, String>> = HashMap::new();
+        for (package, exercises) in catalog.by_package() {
+            let run = match build.binaries.get(package) {
+                Some(binary) => {
+                    show(&format!("testing {}", exercises[0].project));
+                    Ok(libtest::run(binary, None)?)
+                }
+                None => Err(compile_errors(&build, package)),
             };
-            println!(
-                "verify {:<28} tests={:<3} {status}",
-                exercise.id(),
-                stub.len()
-            );
-            if !verdict.is_empty() {
-                problems.push(format!("{}: {verdict}", exercise.id()));
-            }
+            runs.insert(package.to_owned(), run);
+        }
+        Ok(runs)
+    };
+    let on_stubs = results(Variant::Yours, "the stubs")?;
+    let on_solutions = results(Variant::Reference, "the solutions")?;
+    status.clear();
+
+    let mut problems = Vec::new();
+    for exercise in &catalog.exercises {
+        let stubs = on_stubs[&exercise.package]
+            .as_deref()
+            .map_err(String::as_str);
+        let solutions = on_solutions[&exercise.package]
+            .as_deref()
+            .map_err(String::as_str);
+        let verdict = check::verdict(&exercise.name, stubs, solutions);
+        let tests = stubs.map_or(0, |r| check::tests_of(&exercise.name, r).len());
+        let status = if verdict.is_empty() {
+            "ok: every test fails on the stub and passes on the solution".to_owned()
+        } else {
+            format!("FAILED: {verdict}")
+        };
+        println!("verify {:<48} tests={tests:<3} {status}", exercise.id());
+        if !verdict.is_empty() {
+            problems.push(format!("{}: {verdict}", exercise.id()));
         }
     }
     println!(
@@ -209,5 +239,23 @@ fn verify(catalog: &Catalog) -> anyhow::Result<ExitCode> {
             problems.join("\n  ")
         );
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Everything the compiler said about `package`, or cargo's own error.
+fn compile_errors(build: &cargo_build::Build, package: &str) -> String {
+    let errors: Vec<&str> = build
+        .errors
+        .iter()
+        .filter(|e| e.package == package)
+        .map(|e| e.rendered.as_str())
+        .collect();
+    if errors.is_empty() {
+        build
+            .cargo_error
+            .clone()
+            .unwrap_or_else(|| "cargo built no test binary and gave no error".to_owned())
+    } else {
+        errors.join("\n\n")
     }
 }

@@ -9,6 +9,9 @@
 //!   message on standard error and exit status 1 (clap already exits with 2 on bad flags).
 //! - [`flags`]: value parsers for flags several projects share (`--lr`, `--test-fraction`);
 //!   [`cli_test`]: helpers for each project's command-line tests.
+//! - [`Session::on_your_code`] and [`Session::warn_if_at_chance`]: a run on the learner's own
+//!   exercise code says which functions are theirs, writes to `runs/<project>-yours/`, and
+//!   says when the result is no better than chance.
 //! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
 //!   into place, so an interrupted run never leaves half a result.
 
@@ -16,6 +19,7 @@ mod args;
 pub mod cli_test;
 mod files;
 pub mod flags;
+mod learner;
 mod progress;
 mod rngs;
 mod session;

@@ -35,11 +35,18 @@ pub struct Session {
     animated: bool,
     started: Instant,
     written: Vec<String>,
+    /// The exercises this run uses the learner's code for (see `learner.rs`).
+    pub(crate) your_functions: Option<&'static [&'static str]>,
+    /// True when `--out` was not given, so that a run on the learner's code may move it.
+    pub(crate) out_is_default: bool,
 }
 
 impl Session {
-    /// Resolves the common flags, prints the configuration line (the project's own settings in
-    /// `config`, then seed, threads and data folder) and starts the clock.
+    /// Sets up the machine (the allocator setting, then the thread count from `--threads` or
+    /// `SMALLNETS_THREADS`, applied to every backend), resolves the other common flags, prints
+    /// the configuration line (the project's own settings in `config`, then seed, threads and
+    /// data folder) and starts the clock. Call it first in `main`, before any other thread
+    /// exists (see [`host::memory::keep_freed_memory`]).
     ///
     /// # Errors
     /// If `SMALLNETS_THREADS` is malformed.
@@ -48,8 +55,9 @@ impl Session {
         common: &CommonArgs,
         config: &[(&str, String)],
     ) -> anyhow::Result<Self> {
+        host::memory::keep_freed_memory();
         let threads = common.threads()?;
-        tensor::keep_freed_memory();
+        host::threads::use_threads(threads);
         let data_dir = common.data_dir();
         let settings: String = config
             .iter()
@@ -70,6 +78,8 @@ impl Session {
             animated: !common.quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
             written: Vec::new(),
+            your_functions: None,
+            out_is_default: common.out.is_none(),
         })
     }
 
@@ -138,6 +148,9 @@ impl Session {
         }
         if let Some(steps) = report.steps {
             json["steps"] = json!(steps);
+        }
+        if let Some(yours) = self.your_functions {
+            json["your_functions"] = json!(yours);
         }
         json
     }

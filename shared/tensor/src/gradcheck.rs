@@ -34,14 +34,28 @@ fn project(out: &Tensor) -> f64 {
         .sum()
 }
 
-/// Runs `f` on `inputs`, compares every input's gradient with central differences, and
-/// returns the largest error. `Err` names the first input and element over `tolerance`.
+/// Checks the backward pass of `f`, a function of tensors made of any ops (your own, made
+/// with [`Tensor::from_op`], included), at the point `inputs`: runs `f` on them as
+/// parameters, back-propagates `L = Σ_i w_i · f(x)_i` (fixed uneven weights `w`), and
+/// compares each element of each input's gradient with the central difference
+/// `(L(x + h) - L(x - h)) / 2h`, `h` = `step`. Returns the largest error
+/// `|a - n| / max(1, |a| + |n|)`; `Err` names the first input and element whose error is
+/// over `tolerance`, with both values. [`DEFAULT_STEP`] and [`DEFAULT_TOLERANCE`] suit
+/// inputs of order 1.
+///
+/// `f` runs twice per input element (under [`crate::no_grad`]), so keep the inputs small:
+/// tens of elements each. A test calls it as [`Tensor::from_op`]'s example shows.
 pub fn check_gradients(
     f: impl Fn(&[Tensor]) -> Tensor,
     inputs: &[ArrayD<f32>],
     step: f32,
     tolerance: f32,
 ) -> Result<f32, String> {
+    // Row-major copies, so that element j of a gradient is element j in memory too.
+    let inputs: Vec<ArrayD<f32>> = inputs
+        .iter()
+        .map(|x| x.as_standard_layout().into_owned())
+        .collect();
     let params: Vec<Tensor> = inputs.iter().map(|x| Tensor::param(x.clone())).collect();
     let out = f(&params);
     let w = Tensor::new(
@@ -64,7 +78,7 @@ pub fn check_gradients(
                     .map(|(i, v)| {
                         let mut v = v.clone();
                         if i == which {
-                            let flat = v.as_slice_mut().expect("inputs are standard arrays");
+                            let flat = v.as_slice_mut().expect("row-major, above");
                             flat[j] += delta;
                         }
                         Tensor::new(v)

@@ -129,13 +129,20 @@ impl Tensor {
                 } => {
                     let needs: Vec<bool> = inputs.iter().map(Tensor::requires_grad).collect();
                     let grads = backward(&grad, &needs);
-                    for ((input, g), need) in inputs.iter().zip(grads).zip(needs) {
+                    assert!(
+                        grads.len() == inputs.len(),
+                        "backward of `{name}` returned {} gradients for {} inputs (one per input, \
+                         None where an input needs none)",
+                        grads.len(),
+                        inputs.len()
+                    );
+                    for (i, ((input, g), need)) in inputs.iter().zip(grads).zip(needs).enumerate() {
                         let Some(g) = g.filter(|_| need) else {
                             continue;
                         };
                         assert!(
                             g.shape() == input.shape().as_slice(),
-                            "backward of `{name}` returned a gradient of shape {:?} for an input of shape {:?}",
+                            "backward of `{name}` returned a gradient of shape {:?} for input {i}, of shape {:?}",
                             g.shape(),
                             input.shape()
                         );

@@ -106,9 +106,61 @@ impl Tensor {
         Tensor::new(ArrayD::ones(IxDyn(shape)))
     }
 
-    /// Records the result of an op. If no input needs a gradient, or gradients are switched
-    /// off by [`crate::no_grad`], the result is a plain leaf and `backward` is dropped unused.
-    pub(crate) fn from_op(
+    // ANCHOR: from_op
+    /// Records the result of an op: how every differentiable op is made, this crate's and
+    /// yours. `value` is the op's output, computed from the `inputs`' values (the crate's ops
+    /// use ndarray); `name` names the op in error messages; `backward(g, need)` is the op's
+    /// calculus: given `g`, the gradient of the loss with respect to the output (the
+    /// output's shape), it returns one entry per input, in order: `Some(gradient)` of that
+    /// input's shape, or `None`, which counts as zero. `need[i]` says whether input `i` wants
+    /// a gradient, so that work for the others can be skipped (what is returned for them is
+    /// ignored). The closure owns what it captures: capture inputs' values with
+    /// [`Tensor::value`], which shares their storage rather than copying it.
+    ///
+    /// The guarantees are those of the built-in ops, which are all made this way:
+    /// - if no input needs a gradient, or inside [`crate::no_grad`], nothing is recorded: the
+    ///   result is a plain leaf and `backward` is dropped unused;
+    /// - [`Tensor::backward`] calls `backward` at most once and then drops it, with all it
+    ///   captured: the graph is freed as the backward pass goes;
+    /// - if `backward` returns a gradient whose shape is not its input's, or not one entry
+    ///   per input, the backward pass panics with a message naming the op and both shapes
+    ///   (or both counts).
+    ///
+    /// Check a new op's backward against finite differences with
+    /// [`crate::gradcheck::check_gradients`].
+    ///
+    /// # Example: an op defined outside this crate
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use tensor::gradcheck::{check_gradients, DEFAULT_STEP, DEFAULT_TOLERANCE};
+    /// use tensor::Tensor;
+    ///
+    /// /// `a · b` element by element (same shapes): ∂/∂a = b and ∂/∂b = a.
+    /// fn times(a: &Tensor, b: &Tensor) -> Tensor {
+    ///     let (av, bv) = (a.value(), b.value()); // shared, not copied: kept for backward
+    ///     let y = &av * &bv;
+    ///     Tensor::from_op("times", y, &[a, b], move |g, need| {
+    ///         // One entry per input; work only for those that want a gradient.
+    ///         vec![need[0].then(|| g * &bv), need[1].then(|| g * &av)]
+    ///     })
+    /// }
+    ///
+    /// let a = Tensor::param(array![1.0f32, -2.0]);
+    /// let b = Tensor::new(array![3.0f32, 0.5]); // a constant: need[1] is false
+    /// times(&a, &b).sum().backward();
+    /// assert_eq!(a.grad().unwrap(), array![3.0f32, 0.5].into_dyn());
+    ///
+    /// // The backward pass agrees with finite differences (the largest error is returned).
+    /// let at = [
+    ///     array![[0.5f32, -1.5], [2.0, 0.1]].into_dyn(),
+    ///     array![[1.0f32, 0.3], [-0.7, 2.0]].into_dyn(),
+    /// ];
+    /// let f = |t: &[Tensor]| times(&t[0], &t[1]);
+    /// let worst = check_gradients(f, &at, DEFAULT_STEP, DEFAULT_TOLERANCE);
+    /// assert!(worst.unwrap() < 1e-3);
+    /// ```
+    pub fn from_op(
         name: &'static str,
         value: ArrayD<f32>,
         inputs: &[&Tensor],
@@ -116,6 +168,7 @@ impl Tensor {
     ) -> Tensor {
         Tensor::from_op_shared(name, value.into_shared(), inputs, backward)
     }
+    // ANCHOR_END: from_op
 
     /// Like `from_op`, for ops whose result shares storage with an input (views).
     pub(crate) fn from_op_shared(

@@ -1,11 +1,12 @@
 //! Every op's backward against central finite differences (step 1e-3, tolerance 1e-2 on
-//! `|a - n| / max(1, |a| + |n|)`, see `tensor::gradcheck`), on small seeded random inputs.
+//! `|a - n| / max(1, |a| + |n|)`, see `tensor::gradcheck`), on small seeded random inputs,
+//! on both engines: the reference versions of the ops and the fast ones.
 
 use ndarray::{ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tensor::gradcheck::{check_gradients, DEFAULT_STEP, DEFAULT_TOLERANCE};
-use tensor::Tensor;
+use tensor::{with_engine, Engine, Tensor};
 
 /// Uniform in [lo, hi), seeded by the shape so each call is reproducible.
 fn random(shape: &[usize], lo: f32, hi: f32, seed: u64) -> ArrayD<f32> {
@@ -28,9 +29,14 @@ fn away_from_zero(shape: &[usize], seed: u64) -> ArrayD<f32> {
 
 #[track_caller]
 fn check(name: &str, f: impl Fn(&[Tensor]) -> Tensor, inputs: &[ArrayD<f32>]) {
-    match check_gradients(f, inputs, DEFAULT_STEP, DEFAULT_TOLERANCE) {
-        Ok(worst) => println!("{name}: worst error {worst:.2e}"),
-        Err(e) => panic!("{name}: {e}"),
+    for engine in [Engine::Reference, Engine::Fast] {
+        let checked = with_engine(engine, || {
+            check_gradients(&f, inputs, DEFAULT_STEP, DEFAULT_TOLERANCE)
+        });
+        match checked {
+            Ok(worst) => println!("{name} ({engine:?}): worst error {worst:.2e}"),
+            Err(e) => panic!("{name}, on the {engine:?} engine: {e}"),
+        }
     }
 }
 

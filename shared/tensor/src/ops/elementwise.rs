@@ -4,30 +4,29 @@
 use ndarray::{ArrayD, CowArray, IxDyn, Zip};
 
 use crate::broadcast::{broadcast_shapes, reduce_to_shape};
-use crate::parallel::collect_pieces;
+use crate::engine::{engine, Engine};
+use crate::fast;
 use crate::tensor::{Data, Tensor};
 
-/// `f` applied to each element, allocating only the output (written once, never zeroed
-/// first); large contiguous arrays are split between threads.
+// The three loops every elementwise op is made of. On the fast engine, large contiguous
+// arrays are split between threads instead (`fast/elementwise.rs`): the same numbers.
+
+/// `f` applied to each element.
 pub(crate) fn map(x: &Data, f: impl Fn(f32) -> f32 + Sync) -> ArrayD<f32> {
-    match x.as_slice() {
-        Some(xs) => {
-            let out = collect_pieces(xs.len(), 1, |r| xs[r].iter().map(|&x| f(x)));
-            ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length")
+    if engine() == Engine::Fast {
+        if let Some(y) = fast::elementwise::map(x, &f) {
+            return y;
         }
-        None => x.map(|&xi| f(xi)),
     }
+    x.map(|&x| f(x))
 }
 
 /// `f` applied to pairs of elements after broadcasting `a` and `b` to a common shape.
 #[track_caller]
 pub(crate) fn zip_map(a: &Data, b: &Data, f: impl Fn(f32, f32) -> f32 + Sync) -> ArrayD<f32> {
-    if a.shape() == b.shape() {
-        if let (Some(xs), Some(ys)) = (a.as_slice(), b.as_slice()) {
-            let out = collect_pieces(xs.len(), 1, |r| {
-                xs[r.clone()].iter().zip(&ys[r]).map(|(&x, &y)| f(x, y))
-            });
-            return ArrayD::from_shape_vec(a.raw_dim(), out).expect("same length");
+    if engine() == Engine::Fast {
+        if let Some(y) = fast::elementwise::zip_map(a, b, &f) {
+            return y;
         }
     }
     let shape = IxDyn(&broadcast_shapes(a.shape(), b.shape()));
@@ -36,6 +35,25 @@ pub(crate) fn zip_map(a: &Data, b: &Data, f: impl Fn(f32, f32) -> f32 + Sync) ->
         b.broadcast(shape).expect("checked"),
     );
     Zip::from(&av).and(&bv).map_collect(|&x, &y| f(x, y))
+}
+
+/// The backward pass of a unary op `y = f(x)`: `g · df(x, y)` at each element, where
+/// `df(x, y)` is the derivative dy/dx.
+fn times_derivative(
+    g: &ArrayD<f32>,
+    x: &Data,
+    y: &Data,
+    df: impl Fn(f32, f32) -> f32 + Sync,
+) -> ArrayD<f32> {
+    if engine() == Engine::Fast {
+        if let Some(dx) = fast::elementwise::times_derivative(g, x, y, &df) {
+            return dx;
+        }
+    }
+    Zip::from(g)
+        .and(x)
+        .and(y)
+        .map_collect(|&g, &x, &y| g * df(x, y))
 }
 
 /// The gradient for one operand of a broadcast op, only if that operand needs one: `g()`
@@ -130,21 +148,7 @@ impl Tensor {
         let y = map(&x, f).into_shared();
         let y_saved = y.clone();
         Tensor::from_op_shared(name, y, &[self], move |g, _| {
-            let dx = match (g.as_slice(), x.as_slice(), y_saved.as_slice()) {
-                // The common case, all three laid out alike: split between threads.
-                (Some(gs), Some(xs), Some(ys)) => {
-                    let dx = collect_pieces(gs.len(), 1, |r| {
-                        let (gs, xs, ys) = (&gs[r.clone()], &xs[r.clone()], &ys[r]);
-                        gs.iter().zip(xs).zip(ys).map(|((&g, &x), &y)| g * df(x, y))
-                    });
-                    ArrayD::from_shape_vec(x.raw_dim(), dx).expect("same length")
-                }
-                _ => Zip::from(g)
-                    .and(&x)
-                    .and(&y_saved)
-                    .map_collect(|&g, &x, &y| g * df(x, y)),
-            };
-            vec![Some(dx)]
+            vec![Some(times_derivative(g, &x, &y_saved, &df))]
         })
     }
 

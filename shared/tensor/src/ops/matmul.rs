@@ -1,9 +1,10 @@
 //! Matrix multiplication, 2-D and batched. Everything after chapter 3 spends most of its
-//! time here, so the backward pass passes transposed *views* to [`gemm`]: no copies.
+//! time here, so the backward pass multiplies by transposed *views*: no copies.
 
 use ndarray::{Array2, Array3, ArrayD, ArrayView2, ArrayView3, Axis, Ix2, Ix3};
 
-use crate::gemm::gemm;
+use crate::engine::{engine, Engine};
+use crate::fast;
 use crate::tensor::{Data, Tensor};
 
 fn as2(x: &Data) -> ArrayView2<'_, f32> {
@@ -15,17 +16,29 @@ fn as3(x: &Data) -> ArrayView3<'_, f32> {
 }
 
 /// `a·b` for `a: [m, k]`, `b: [k, n]`.
+///
+/// The reference engine calls ndarray's `dot` (the `matrixmultiply` crate's kernels, which
+/// work on cache-sized blocks, several numbers per instruction) rather than the triple loop
+/// `c[i, j] = Σ_p a[i, p]·b[p, j]`. That loop is the definition, but written with ndarray's
+/// indexing it ran 16 to 45 times slower than `dot` here (one thread), on the products of
+/// 05-cnn's convolutions and a 256×256 square: too slow to train networks on.
+/// The fast engine uses the `gemm` crate's AVX-512 kernels on the ops' threads
+/// (`fast/matmul.rs`).
 pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
-    let mut c = Array2::zeros((a.nrows(), b.ncols()));
-    gemm(1.0, a, b, 0.0, c.view_mut());
-    c
+    if engine() == Engine::Fast {
+        return fast::matmul::mm(a, b);
+    }
+    a.dot(&b)
 }
 
 /// `a[i]·b[i]` for each `i` of a batch: `a: [B, m, k]`, `b: [B, k, n]` -> `[B, m, n]`.
 fn bmm(a: ArrayView3<f32>, b: ArrayView3<f32>) -> Array3<f32> {
+    if engine() == Engine::Fast {
+        return fast::matmul::bmm(a, b);
+    }
     let mut c = Array3::zeros((a.len_of(Axis(0)), a.len_of(Axis(1)), b.len_of(Axis(2))));
-    for ((a, b), c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
-        gemm(1.0, a, b, 0.0, c);
+    for ((a, b), mut c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
+        ndarray::linalg::general_mat_mul(1.0, &a, &b, 0.0, &mut c); // c = a·b, in place
     }
     c
 }

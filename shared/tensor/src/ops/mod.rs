@@ -1,5 +1,10 @@
-//! The ops, one idea per file. Elementwise, shape, reduction, matmul, softmax and embedding
-//! ops are methods on [`crate::Tensor`]; the rest are functions re-exported at the crate root.
+//! The ops, one idea per file, as the reference engine runs them: plain code on one thread.
+//! Elementwise, shape, reduction, matmul, softmax and embedding ops are methods on
+//! [`crate::Tensor`]; the rest are functions re-exported at the crate root.
+//!
+//! The ops that need speed (convolutions, pooling, matrix products, elementwise loops over
+//! large arrays) hand over to their version in the fast engine, `src/fast/`, when that
+//! engine is on (the default: see [`crate::Engine`]). The others are the same on both.
 
 pub mod conv;
 pub mod conv_pool;

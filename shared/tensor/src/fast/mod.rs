@@ -1,0 +1,12 @@
+//! The fast engine: the versions of the ops that need speed, with the same signatures as the
+//! reference versions in `ops/`, and the machinery they share (the GEMM, threads, scratch
+//! buffers). `FAST.md` explains how they work and `README.md` what they measure.
+
+pub mod conv;
+pub mod conv_pool;
+pub mod elementwise;
+pub mod gemm;
+pub mod matmul;
+pub mod parallel;
+pub mod pool;
+pub(crate) mod scratch;
