@@ -83,8 +83,8 @@ pub fn mixture_snapshot(
         &points,
         &labels,
         &[
-            "real (and where D says real)",
-            "generated (and where D says fake)",
+            "real (D: real)",
+            "generated (D: fake)",
         ],
         Boundary::Regions(&says),
     )
