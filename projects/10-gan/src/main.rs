@@ -237,6 +237,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ]);
     }
     let mut session = run::Session::start("10-gan", &args.common, &settings)?;
+    #[cfg(feature = "learner")]
     session.on_your_code(gan::YOUR_FUNCTIONS);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
         format!(

@@ -57,6 +57,10 @@ fn a_short_run_writes_figures_metrics_and_a_generator_that_sample_and_interpolat
     let metrics = run::cli_test::metrics(&out);
     assert_eq!(metrics["project"], "10-gan");
     assert_eq!(metrics["steps"], 40);
+    assert!(
+        metrics.get("your_functions").is_none(),
+        "a run on the reference solutions is not a run on your code"
+    );
     let m = &metrics["metrics"];
     for key in [
         "mnist_score",
