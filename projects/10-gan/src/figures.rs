@@ -82,10 +82,7 @@ pub fn mixture_snapshot(
         "y",
         &points,
         &labels,
-        &[
-            "real (D: real)",
-            "generated (D: fake)",
-        ],
+        &["real (D: real)", "generated (D: fake)"],
         Boundary::Regions(&says),
     )
     .with_context(|| format!("writing {}", path.display()))

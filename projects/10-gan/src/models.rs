@@ -378,12 +378,11 @@ impl Generator {
     /// message names the file.
     pub fn load(path: &Path) -> Result<Generator, CheckpointError> {
         let metadata = nn::checkpoint::read_metadata(path)?;
-        let config = GanConfig::from_metadata(&metadata).map_err(|reason| {
-            CheckpointError::Metadata {
+        let config =
+            GanConfig::from_metadata(&metadata).map_err(|reason| CheckpointError::Metadata {
                 path: path.to_path_buf(),
                 reason: format!("{reason}, so no 10-gan training run saved it"),
-            }
-        })?;
+            })?;
         // The initial values are replaced by the file's; any seed will do.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let generator = Generator::new(config, &mut rng);
@@ -497,8 +496,13 @@ mod tests {
             // Change only the second image: the first pack's logit moves, the second's does not.
             let mut pixels = images.to_vec();
             pixels[784..2 * 784].iter_mut().for_each(|p| *p = -*p);
-            let changed = d.forward(&Tensor::from_vec(pixels, &[4, 1, 28, 28])).to_vec();
-            assert!((changed[0] - logits[0]).abs() > 1e-6, "{arch:?}: {changed:?}");
+            let changed = d
+                .forward(&Tensor::from_vec(pixels, &[4, 1, 28, 28]))
+                .to_vec();
+            assert!(
+                (changed[0] - logits[0]).abs() > 1e-6,
+                "{arch:?}: {changed:?}"
+            );
             assert_eq!(changed[1], logits[1], "{arch:?}");
         }
     }
@@ -520,7 +524,9 @@ mod tests {
         let mut metadata = config.metadata();
         metadata.insert("model".into(), "transformer".into());
         nn::checkpoint::save(&path, &generator, None, Some(&metadata)).unwrap();
-        let error = Generator::load(&path).err().expect("unknown model: refused");
+        let error = Generator::load(&path)
+            .err()
+            .expect("unknown model: refused");
         assert!(error.to_string().contains("transformer"), "{error}");
     }
 
