@@ -68,7 +68,10 @@ pub fn bar_chart(
             ));
         }
         if let Some(v) = g.values.iter().find(|v| !v.is_finite()) {
-            return Err(invalid(path, format!("group `{}` has the value {v}", g.name)));
+            return Err(invalid(
+                path,
+                format!("group `{}` has the value {v}", g.name),
+            ));
         }
     }
     if let Some((v, name)) = guides.iter().find(|(v, _)| !v.is_finite()) {
@@ -95,7 +98,11 @@ pub fn bar_chart(
         .filter(|(_, g)| !g.name.is_empty())
         .map(|(i, g)| (LegendKey::Line(colour(i)), g.name.as_str()))
         .collect();
-    legend.extend(guides.iter().map(|(_, name)| (LegendKey::Line(GUIDE), *name)));
+    legend.extend(
+        guides
+            .iter()
+            .map(|(_, name)| (LegendKey::Line(GUIDE), *name)),
+    );
     let legend_width = legend_width(legend.iter().map(|e| e.1), WIDTH);
 
     let mut svg = String::new();
