@@ -1,6 +1,6 @@
 //! Normalisation layers: LayerNorm (per example) and BatchNorm (per channel, over a batch).
 
-use ndarray::{Array1, ArrayD, IxDyn};
+use ndarray::Array1;
 use tensor::Tensor;
 
 use crate::module::Module;
@@ -85,29 +85,24 @@ impl Module for BatchNorm {
             (shape.len() == 2 || shape.len() == 4) && shape[1] == c,
             "BatchNorm({c}): input must be [N, {c}] or [N, {c}, H, W], got {shape:?}"
         );
+        if self.training {
+            // One fused op (see `tensor::batch_norm`); it also returns the batch statistics.
+            let (y, mean, var) = tensor::batch_norm(x, &self.gamma, &self.beta, self.eps);
+            let count = (x.len() / c) as f32;
+            let unbiased = var * (count / (count - 1.0).max(1.0));
+            let m = self.momentum;
+            let blend = |running: &Tensor, batch: ndarray::Array1<f32>| {
+                running.set_value(running.value().mapv(|r| (1.0 - m) * r) + batch.into_dyn() * m);
+            };
+            blend(&self.running_mean, mean);
+            blend(&self.running_var, unbiased);
+            return y;
+        }
         // Per-channel tensors are viewed as [1, C] or [1, C, 1, 1] to broadcast.
         let mut channel_shape = vec![1; shape.len()];
         channel_shape[1] = c;
-        let axes: Vec<usize> = (0..shape.len()).filter(|&a| a != 1).collect();
-        let (mean, var) = if self.training {
-            let mean = x.mean_axes(&axes, true);
-            let var = (x - &mean).powf(2.0).mean_axes(&axes, true);
-            let count = (x.len() / c) as f32;
-            let unbiased = var.value().mapv(|v| v * count / (count - 1.0).max(1.0));
-            let m = self.momentum;
-            let blend = |running: &Tensor, batch: ArrayD<f32>| {
-                let batch = batch.into_shape_with_order(IxDyn(&[c])).expect("C values");
-                running.set_value(running.value().mapv(|r| (1.0 - m) * r) + batch * m);
-            };
-            blend(&self.running_mean, mean.to_array());
-            blend(&self.running_var, unbiased.to_owned());
-            (mean, var)
-        } else {
-            (
-                self.running_mean.reshape(&channel_shape),
-                self.running_var.reshape(&channel_shape),
-            )
-        };
+        let mean = self.running_mean.reshape(&channel_shape);
+        let var = self.running_var.reshape(&channel_shape);
         let x_hat = &(x - &mean) / &(var + self.eps).sqrt();
         &(&x_hat * &self.gamma.reshape(&channel_shape)) + &self.beta.reshape(&channel_shape)
     }

@@ -6,6 +6,7 @@
 //! | [`decision_boundary`] | 2-D points coloured by class over shaded class regions | SVG |
 //! | [`confusion_matrix`] | counts in cells, colour = share of the true class | SVG |
 //! | [`scatter`] | groups of points by colour and marker, optional `y = x` diagonal | SVG |
+//! | [`bar_chart`] | a bar per category and group (a class histogram), dashed guide lines | SVG |
 //! | [`image_grid`] | images (digits, filters, GAN samples) in a grid, no text | PNG |
 //! | [`captioned_image_grid`] | the same with a caption under each image | SVG |
 //!
@@ -41,12 +42,14 @@ use std::path::{Path, PathBuf};
 
 use plotters::style::RGBColor;
 
+mod bars;
 mod boundary;
 mod confusion;
 mod images;
 mod line;
 mod scatter;
 
+pub use bars::{bar_chart, Bars};
 pub use boundary::{decision_boundary, Boundary};
 pub use confusion::confusion_matrix;
 pub use images::{captioned_image_grid, image_grid, Normalise};

@@ -16,7 +16,7 @@ pub use ops::conv::{conv2d, conv_transpose2d};
 pub use ops::conv_pool::conv2d_max_pool2d;
 pub use ops::dropout::dropout;
 pub use ops::loss::{bce_with_logits, cross_entropy, mse_loss};
-pub use ops::norm::layer_norm;
+pub use ops::norm::{batch_norm, layer_norm};
 pub use ops::pool::{avg_pool2d, max_pool2d};
 pub use ops::rnn::rnn_tanh;
 pub use tensor::{live_tensors, Data, Tensor};

@@ -300,3 +300,37 @@ fn large_poolings_and_relus_split_between_threads_match_the_definition() {
         assert_eq!(dx, &want_dx, "{k}x{k} stride {s}: backward");
     }
 }
+
+#[test]
+fn leaky_relu_keeps_positives_and_scales_negatives_by_the_slope() {
+    let x = Tensor::param(array![-2.0f32, -0.5, 0.0, 3.0]);
+    let y = x.leaky_relu(0.2);
+    assert_eq!(y.to_vec(), vec![-0.4, -0.1, 0.0, 3.0]);
+    y.sum().backward();
+    assert_eq!(x.grad().unwrap().as_slice().unwrap(), &[0.2, 0.2, 0.2, 1.0]);
+}
+
+#[test]
+fn batch_norm_gives_each_channel_mean_zero_and_variance_one_then_scales_and_shifts() {
+    // [N=3, C=2, 2 positions]: channel 0 holds 1..6, channel 1 holds 10·(1..6).
+    let x = Tensor::new(
+        ndarray::Array::from_shape_vec(
+            (3, 2, 2),
+            vec![1., 2., 10., 20., 3., 4., 30., 40., 5., 6., 50., 60.],
+        )
+        .unwrap(),
+    );
+    let (gamma, beta) = (
+        Tensor::new(array![2.0f32, 1.0]),
+        Tensor::new(array![0.0f32, -1.0]),
+    );
+    let (y, mean, var) = tensor::batch_norm(&x, &gamma, &beta, 0.0);
+    assert_eq!(mean.to_vec(), vec![3.5, 35.0]);
+    let expected_var = 17.5 / 6.0; // of 1..6: Σ(v - 3.5)² / 6
+    assert!((var[0] - expected_var).abs() < 1e-5 && (var[1] - 100.0 * expected_var).abs() < 1e-3);
+    let y = y.to_array();
+    let sd = expected_var.sqrt();
+    // x = 1 in channel 0: (1 - 3.5)/sd·2 + 0; x = 60 in channel 1: (60 - 35)/(10·sd)·1 - 1.
+    assert!((y[[0, 0, 0]] - (-2.5 / sd * 2.0)).abs() < 1e-5, "{y:?}");
+    assert!((y[[2, 1, 1]] - (2.5 / sd - 1.0)).abs() < 1e-5, "{y:?}");
+}

@@ -75,6 +75,7 @@ fn unary_ops_match_finite_differences() {
     check("tanh", |t| t[0].tanh(), &x);
     check("sigmoid", |t| t[0].sigmoid(), &x);
     check("relu", |t| t[0].relu(), &kinked);
+    check("leaky_relu", |t| t[0].leaky_relu(0.2), &kinked);
     check("gelu", |t| t[0].gelu(), &x);
 }
 
@@ -173,7 +174,7 @@ fn softmax_and_losses_match_finite_differences() {
 }
 
 #[test]
-fn layer_norm_and_dropout_match_finite_differences() {
+fn layer_norm_batch_norm_and_dropout_match_finite_differences() {
     let inputs = [
         random(&[2, 3, 5], -1.0, 1.0, 1),
         random(&[5], 0.5, 1.5, 2),
@@ -184,6 +185,20 @@ fn layer_norm_and_dropout_match_finite_differences() {
         |t| tensor::layer_norm(&t[0], &t[1], &t[2], 1e-5),
         &inputs,
     );
+    // Batch norm over [N, C] vectors and over [N, C, H, W] maps (each channel's values come
+    // from several examples and positions, so the batch statistics couple them all).
+    for shape in [&[6, 3][..], &[2, 3, 4, 5]] {
+        let inputs = [
+            random(shape, -1.0, 1.0, 5),
+            random(&[3], 0.5, 1.5, 6),
+            random(&[3], -0.5, 0.5, 7),
+        ];
+        check(
+            &format!("batch_norm {shape:?}"),
+            |t| tensor::batch_norm(&t[0], &t[1], &t[2], 1e-5).0,
+            &inputs,
+        );
+    }
     // The same seed draws the same mask in every evaluation, so dropout is a fixed linear map.
     let dropout = |t: &[Tensor]| {
         let mut rng = ChaCha8Rng::seed_from_u64(9);

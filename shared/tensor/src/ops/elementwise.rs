@@ -216,6 +216,17 @@ impl Tensor {
         )
     }
 
+    /// Leaky ReLU: `x` where `x > 0`, else `slope·x` (a GAN's discriminator uses 0.2, so
+    /// that a unit that is off still passes some gradient back to the generator).
+    /// d/dx = 1 where x > 0, else `slope`.
+    pub fn leaky_relu(&self, slope: f32) -> Tensor {
+        self.unary(
+            "leaky_relu",
+            move |x| if x > 0.0 { x } else { slope * x },
+            move |x, _| if x > 0.0 { 1.0 } else { slope },
+        )
+    }
+
     /// GELU, tanh form: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (as in GPT-2).
     pub fn gelu(&self) -> Tensor {
         self.unary("gelu", gelu, |x, _| gelu_derivative(x))

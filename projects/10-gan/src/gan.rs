@@ -1,0 +1,144 @@
+//! The game: two players, their optimisers, and which loss the generator minimises.
+
+use nn::{Adam, Module};
+use tensor::Tensor;
+
+/// The generator's loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Objective {
+    /// The minimax game's own loss, `mean log(1 - D(G(z)))` ([`saturating_loss`]): flat
+    /// where the discriminator wins, so a generator that starts badly barely learns.
+    Saturating,
+    /// `-mean log D(G(z))` ([`crate::generator_loss`]): the same fixed point, steep where
+    /// the discriminator wins. What everyone trains with.
+    NonSaturating,
+}
+
+impl Objective {
+    /// The name in figures and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Saturating => "saturating",
+            Objective::NonSaturating => "non-saturating",
+        }
+    }
+
+    /// This objective's generator loss of the discriminator's scores `fake_logits: [N, 1]`.
+    pub fn generator_loss(self, fake_logits: &Tensor) -> Tensor {
+        match self {
+            Objective::Saturating => saturating_loss(fake_logits),
+            Objective::NonSaturating => crate::generator_loss(fake_logits),
+        }
+    }
+}
+
+// ANCHOR: saturating_loss
+/// The minimax game's generator loss, `mean log(1 - D(G(z)))`, which the generator
+/// minimises. It is minus the discriminator's cross-entropy on the fake batch:
+/// `log(1 - σ(x)) = -bce(x, 0)`.
+///
+/// Its gradient with respect to the logit is `-σ(x)/N`: when the discriminator is sure the
+/// images are fake, `σ(x) ≈ 0`, and the generator gets almost no gradient at all.
+pub fn saturating_loss(fake_logits: &Tensor) -> Tensor {
+    -tensor::bce_with_logits(fake_logits, &Tensor::zeros(&fake_logits.shape()))
+}
+// ANCHOR_END: saturating_loss
+
+// ANCHOR: gan
+/// The two players of the game and their optimisers.
+pub struct Gan {
+    /// `G`: latent points `[N, Z]` to samples (points `[N, 2]` or images `[N, 1, 28, 28]`).
+    pub generator: Box<dyn Module>,
+    /// `D`: samples to logits `[N, 1]`, the log-odds that each sample is real.
+    pub discriminator: Box<dyn Module>,
+    pub g_optimizer: Adam,
+    pub d_optimizer: Adam,
+    pub objective: Objective,
+}
+// ANCHOR_END: gan
+
+impl Gan {
+    /// The two players, each with its own Adam (learning rate `lr`, β₁ = `beta1`).
+    pub fn new(
+        generator: Box<dyn Module>,
+        discriminator: Box<dyn Module>,
+        lr: f32,
+        beta1: f32,
+        objective: Objective,
+    ) -> Gan {
+        let adam = |net: &dyn Module| {
+            let mut adam = Adam::new(net.parameters(), lr);
+            adam.beta1 = beta1;
+            adam
+        };
+        Gan {
+            g_optimizer: adam(generator.as_ref()),
+            d_optimizer: adam(discriminator.as_ref()),
+            generator,
+            discriminator,
+            objective,
+        }
+    }
+}
+
+/// The two losses of one [`crate::train_step`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepLosses {
+    /// The discriminator's, before its update.
+    pub discriminator: f32,
+    /// The generator's, before its update (against the updated discriminator).
+    pub generator: f32,
+}
+
+/// `G(z)` in evaluation mode (batch normalisation with its running statistics, so one
+/// sample does not depend on the others drawn with it) and without recording gradients.
+pub fn generate(generator: &mut dyn Module, z: &Tensor) -> Tensor {
+    generator.eval();
+    let samples = tensor::no_grad(|| generator.forward(z));
+    generator.train();
+    samples
+}
+
+// ANCHOR: averaged
+/// An exponential moving average of a generator's weights, `ā ← decay·ā + (1 - decay)·θ` after
+/// every step: the average of the last ~`1/(1 - decay)` generators. The game keeps the live
+/// generator circling around a good answer; the average sits nearer its middle, and draws
+/// cleaner samples for nothing but a copy of the weights (Yazıcı et al., 2019).
+pub struct Averaged {
+    /// A second generator of the same shape, holding the averages.
+    pub generator: Box<dyn Module>,
+    pub decay: f32,
+}
+
+impl Averaged {
+    /// Starts the average at `live`'s current weights; `shadow` is a generator of the same
+    /// architecture (its own weights are overwritten).
+    pub fn new(shadow: Box<dyn Module>, live: &dyn Module, decay: f32) -> Averaged {
+        let averaged = Averaged {
+            generator: shadow,
+            decay,
+        };
+        averaged.copy_from(live, 0.0);
+        averaged
+    }
+
+    /// Moves the average towards `live`'s weights, and takes its batch-norm statistics.
+    pub fn update(&self, live: &dyn Module) {
+        self.copy_from(live, self.decay);
+    }
+
+    fn copy_from(&self, live: &dyn Module, keep: f32) {
+        let pairs = self.generator.named_parameters().into_iter();
+        for ((name, average), (live_name, weight)) in pairs.zip(live.named_parameters()) {
+            debug_assert_eq!(name, live_name, "the same architecture");
+            let w = weight.value();
+            average.update(|a| a.zip_mut_with(&w, |a, &w| *a = keep * *a + (1.0 - keep) * w));
+        }
+        // Running statistics (and a checkpoint's config) are copied as they are.
+        let buffers = self.generator.named_buffers().into_iter();
+        for ((_, average), (_, value)) in buffers.zip(live.named_buffers()) {
+            average.set_value(value.to_array());
+        }
+    }
+}
+// ANCHOR_END: averaged
