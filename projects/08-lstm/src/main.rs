@@ -108,7 +108,7 @@ struct TrainArgs {
     cell: CellArg,
     /// Training steps (windows of --batch-size × --seq-len characters). The default is
     /// about 10 minutes of training on 2 cores here.
-    #[arg(long, default_value_t = 6_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 4_000, value_parser = clap::value_parser!(u32).range(1..))]
     steps: u32,
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
@@ -425,6 +425,9 @@ fn fit(
     Ok((training, headed))
 }
 
+/// The long-range test scores the newlines that end lines at least this long.
+const LONG_LINE: usize = 30;
+
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let extra = [("seconds_per_model", args.seconds.to_string())];
     let mut session = start(&args.model, &extra)?;
@@ -434,6 +437,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut runs = Vec::new();
     let mut report = run::Report::new(&dataset);
+    let newline = text.vocab.encode("\n").map_or(u32::MAX, |ids| ids[0]);
+    let (mut long_range, mut gradients) = (Vec::new(), Vec::new());
     for cell in Cell::ALL {
         let model_config = args.model.model_config(cell, text.vocab.len());
         let steps = calibrate(&args.model, model_config, &text, args.seconds as f64);
@@ -443,6 +448,36 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         let (training, _) = fit(&model, &config, &text, 0.8, &mut session)?;
         let loss = training.final_valid_loss();
         report = report.metric(&format!("{}_val_loss", cell.name()), loss);
+        // The long-range test, on the validation split.
+        let losses = train::losses_per_char(&model, &text.valid);
+        let (ends, n_ends, rest) =
+            figures::line_end_losses(&text.valid, &losses, newline, LONG_LINE);
+        report = report.metric(&format!("{}_line_end_loss", cell.name()), ends);
+        long_range.push(vec![
+            cell.name().to_uppercase(),
+            format!("{ends:.3}"),
+            format!("{rest:.3}"),
+            n_ends.to_string(),
+        ]);
+        // How far back the gradient reaches, at initialisation and trained.
+        if cell != Cell::Gru && text.valid.len() > 40 * (64 + 64) {
+            let fresh = CharModel::new(model_config, &mut session.rngs.init.clone());
+            let name = cell.name().to_uppercase();
+            let trained = figures::gradient_through_time(&model, &text.valid, 64, 40);
+            let initial = figures::gradient_through_time(&fresh, &text.valid, 64, 40);
+            println!(
+                "{name}: the gradient 32 steps back is {:.1e} of its size at the last step (trained), {:.1e} (at initialisation)",
+                trained[32], initial[32]
+            );
+            report = report
+                .metric(&format!("{}_gradient_32_back", cell.name()), trained[32])
+                .metric(
+                    &format!("{}_gradient_32_back_init", cell.name()),
+                    initial[32],
+                );
+            gradients.push((format!("{name}, trained"), trained));
+            gradients.push((format!("{name}, at initialisation"), initial));
+        }
         rows.push(vec![
             format!(
                 "{} {} × {}",
@@ -481,6 +516,25 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         "The three cells on the same budget",
         &named,
         &baselines,
+    )?;
+    let table = figures::markdown_table(
+        &[
+            "model",
+            &format!("loss on the newline ending a line of {LONG_LINE}+ characters"),
+            "loss on every other character",
+            "such newlines",
+        ],
+        &[false, true, true, true],
+        &long_range,
+    );
+    print!("{table}");
+    run::write_atomic(&session.output("long_range.md"), table.as_bytes())?;
+    if !gradients.is_empty() {
+        figures::gradient_decay(&session.output("gradient_decay.svg"), &gradients)?;
+    }
+    run::write_atomic(
+        &session.output("lstm_cell.svg"),
+        figures::lstm_cell_svg().as_bytes(),
     )?;
     report = report.metric("best_ngram_val_loss", best.valid_loss);
     report.train_seconds = Some(runs.iter().map(|(_, t)| t.train_seconds).sum());

@@ -223,23 +223,7 @@ impl CharModel {
         let mut tops = Vec::with_capacity(steps);
         for t in 0..steps {
             let ids: Vec<usize> = (0..batch).map(|b| inputs[b * steps + t] as usize).collect();
-            let mut x: Option<Tensor> = None; // what the layer below wrote, [B, H]
-            for (l, layer) in self.layers.iter().enumerate() {
-                let xw = match &x {
-                    None => layer.w_ih.index_select(&ids), // [B, G·H], a lookup
-                    Some(below) => {
-                        let below = match dropout.as_deref_mut() {
-                            Some(rng) => tensor::dropout(below, self.config.dropout, true, rng),
-                            None => below.clone(),
-                        };
-                        below.matmul(&layer.w_ih)
-                    }
-                }
-                .add(&layer.b_ih);
-                state[l] = layer.step(self.config.cell, &xw, &state[l]);
-                x = Some(state[l].h.clone());
-            }
-            tops.push(x.expect("at least one layer"));
+            tops.push(self.step(&ids, &mut state, dropout.as_deref_mut()));
         }
         let tops = Tensor::concat(&tops, 0); // [T·B, H]
         let logits = tops.matmul(&self.w_out).add(&self.b_out); // [T·B, V]
@@ -247,6 +231,33 @@ impl CharModel {
             logits,
             last: state,
         }
+    }
+
+    /// One step of every layer, bottom to top: reads character `ids[b]` in sequence `b`,
+    /// updates `state`, and returns the top layer's new `h`, `[B, H]`.
+    pub fn step(
+        &self,
+        ids: &[usize],
+        state: &mut [LayerState],
+        mut dropout: Option<&mut ChaCha8Rng>,
+    ) -> Tensor {
+        let mut below: Option<Tensor> = None; // what the layer below wrote, [B, H]
+        for (layer, state) in self.layers.iter().zip(state.iter_mut()) {
+            let xw = match below {
+                None => layer.w_ih.index_select(ids), // [B, G·H]: a lookup
+                Some(h) => {
+                    let h = match dropout.as_deref_mut() {
+                        Some(rng) => tensor::dropout(&h, self.config.dropout, true, rng),
+                        None => h,
+                    };
+                    h.matmul(&layer.w_ih)
+                }
+            }
+            .add(&layer.b_ih);
+            *state = layer.step(self.config.cell, &xw, state);
+            below = Some(state.h.clone());
+        }
+        below.expect("at least one layer")
     }
     // ANCHOR_END: forward
 
