@@ -80,8 +80,9 @@ fn per_character_losses_average_to_the_validation_loss() {
     let losses = train::losses_per_char(&m, &seq);
     assert_eq!(losses.len(), seq.len() - 1);
     let scored: Vec<f64> = losses.iter().copied().filter(|l| !l.is_nan()).collect();
+    // Not scored: each of the 16 streams' first character, and the few past the last stream.
     assert!(
-        scored.len() >= seq.len() - 20,
+        scored.len() >= seq.len() - 32,
         "almost every character is scored"
     );
     let mean = scored.iter().sum::<f64>() / scored.len() as f64;
