@@ -7,6 +7,9 @@
 #           iterations per second, and ours relative to numpy.
 #   Part 2: a character-RNN training step (H 256, T 64, B 32, Adam, clipping), PyTorch's
 #           nn.RNN (scripts/bench_rnn.py) against 07-rnn's, on THREADS threads: median ms/step.
+#   Part 3: 2 x 256 LSTM and GRU training steps (T 64, B 32, dropout 0.1, Adam, clipping),
+#           PyTorch's nn.LSTM / nn.GRU (scripts/bench_lstm.py) against 08-lstm's
+#           (its step_probe example), on THREADS threads: median ms/step. PARTS=3 for it alone.
 #
 #   bash scripts/bench-rnn.sh                                  # both parts
 #   PARTS=1 bash scripts/bench-rnn.sh                          # Part 1 only (numpy)
@@ -22,7 +25,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${BENCH_VENV:-/tmp/smallnets-rnn-bench-venv}"
-parts="${PARTS:-1 2}"
+parts="${PARTS:-1 2 3}"
 threads="${THREADS:-2}"
 iterations="${ITERATIONS:-5000}"
 steps="${STEPS:-300}"
@@ -91,6 +94,28 @@ for r in rows:
 print(f"| 07-rnn (ours) | {ours:.1f} | |")
 print()
 EOF
+fi
+
+if [[ " $parts " == *" 3 "* ]]; then
+    echo "building 08-lstm's step probe (release)..." >&2
+    (cd "$root" && cargo build --release --quiet -p lstm --example step_probe)
+    lstm_steps="${LSTM_STEPS:-100}"
+    echo "| Part 3: one training step, 2 x 256, T 64, B 32, $threads threads | PyTorch ms/step | 08-lstm ms/step | 08-lstm vs PyTorch |" >> "$tables"
+    echo "|---|---:|---:|---:|" >> "$tables"
+    for cell in lstm gru; do
+        echo "part 3: PyTorch $cell, $lstm_steps steps on $threads threads..." >&2
+        torch_json="$("${python_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" "$root/scripts/bench_lstm.py" \
+            "$text" --cell "$cell" --threads "$threads" --steps "$lstm_steps" | tail -n 1)"
+        echo "part 3: 08-lstm $cell, $lstm_steps steps on $threads threads..." >&2
+        ours_line="$("$target/release/examples/step_probe" "$cell" "$lstm_steps" "$threads")"
+        python3 - "$torch_json" "$ours_line" "$cell" >> "$tables" <<'EOF2'
+import json, re, sys
+torch = json.loads(sys.argv[1])
+ours = float(re.search(r"median ([0-9.]+) ms/step", sys.argv[2]).group(1))
+print(f'| {sys.argv[3].upper()} (PyTorch {torch["version"]}) | {torch["ms_per_step_median"]:.1f} | {ours:.1f} | {torch["ms_per_step_median"] / ours:.2f}x |')
+EOF2
+    done
+    echo >> "$tables"
 fi
 
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
