@@ -8,7 +8,11 @@
 # page keeps the raw `{{#include ...}}` text. So this script also fails if mdBook printed any
 # ERROR or WARN line. A misspelt anchor is not reported by mdBook at all (it includes nothing),
 # so the script then runs the workspace's book checks (tests/book.rs): includes, anchors, line
-# ranges, links, images, SUMMARY.md and math.
+# ranges, links, images, SUMMARY.md, math, metric markers and the figures' made-at records.
+#
+# The book's numbers come in through its own preprocessor, book/preprocessor (`mdbook-metrics`,
+# see book/README.md), which book.toml runs with `cargo run`; it is built here first, so that
+# mdBook does not sit silently through its first compile.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +22,9 @@ if ! command -v mdbook >/dev/null 2>&1; then
     echo "error: mdbook is not installed; run: bash scripts/install-mdbook.sh" >&2
     exit 1
 fi
+
+echo "== building the book's preprocessor: cargo build -p mdbook-metrics"
+cargo build --quiet --locked -p mdbook-metrics
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -4,9 +4,11 @@
 #   bash scripts/install-mdbook.sh        # then: mdbook serve book   (or bash scripts/build-book.sh)
 #
 # It compiles mdBook from crates.io with `cargo install --locked` (a few minutes on 2 cores,
-# once) and does nothing if `mdbook --version` already reports the pinned version. No
-# preprocessor is needed: the book's math is rendered by a copy of MathJax committed under
-# book/theme/mathjax/ (see book/README.md), so nothing is fetched when a page is viewed.
+# once) and does nothing if `mdbook --version` already reports the pinned version. The book's
+# math is rendered by a copy of MathJax committed under book/theme/mathjax/ (see
+# book/README.md), so nothing is fetched when a page is viewed. Its one preprocessor,
+# `mdbook-metrics` (numbers from runs), is a crate of this workspace: book.toml runs it with
+# `cargo run`, and scripts/build-book.sh builds it first; nothing to install for it here.
 set -euo pipefail
 
 MDBOOK_VERSION="0.5.4"

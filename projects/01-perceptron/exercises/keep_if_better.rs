@@ -8,8 +8,9 @@ use crate::{Perceptron, Pocket};
 /// The pocket rule: if `current` gets strictly fewer training points wrong (`errors`) than the
 /// weights in the pocket, put a copy of it in the pocket. Return whether the pocket changed.
 pub fn keep_if_better(pocket: &mut Pocket, current: &Perceptron, errors: usize) -> bool {
-    // TODO: compare errors with pocket.errors; on a strict improvement store a clone of
-    // current in pocket.best and the new count in pocket.errors.
+    // TODO: compare errors with pocket.errors (both counts of training points); on a strict
+    // improvement store a copy of current (w: [features] and b) in pocket.best and the new
+    // count in pocket.errors.
     todo!("keep_if_better: the pocket rule")
 }
 // ANCHOR_END: keep_if_better

@@ -193,20 +193,7 @@ pub fn run_all(
 /// Prints one line per problem: what converged, after how many updates, how well it does.
 pub fn print_summary(results: &Results) {
     let (sep, over) = (&results.separable.1, &results.overlapping.1);
-    match sep.training.converged_in_epoch {
-        Some(epoch) => println!(
-            "setosa/versicolor     converged in epoch {epoch} after {} updates (bound (R/γ)² = {:.1})  \
-             train_acc {:.4}  test_acc {:.4}",
-            sep.training.updates,
-            mistake_bound(sep.radius, sep.margin),
-            sep.train_accuracy,
-            sep.test_accuracy
-        ),
-        None => println!(
-            "setosa/versicolor     did not converge in {} epochs: raise --epochs",
-            sep.training.mistakes_per_epoch.len()
-        ),
-    }
+    println!("{}", separable_summary(sep, &results.separable.0.class));
     println!(
         "setosa/versicolor     100% test accuracy on {} of {SEEDS_SCANNED} other seeds (splits and orders)",
         results.perfect_test_seeds
@@ -223,6 +210,53 @@ pub fn print_summary(results: &Results) {
         "XOR                   fewest mistakes in an epoch: {} (no line separates XOR)",
         xor_fewest_mistakes(&results.xor)
     );
+}
+
+/// The summary line of the separable pair, setosa/versicolor.
+///
+/// The pair is linearly separable, so the theorem promises convergence; a run that did not
+/// converge either needed more epochs, or never learned at all. The pocket tells which: on
+/// separable data a working perceptron's best weights soon beat the share of the more common
+/// class (what answering that class for every flower gets right). Pocket weights no better
+/// than that mean `predict` or `update` is wrong (a flipped sign gives exactly this), and
+/// more epochs would not help.
+pub fn separable_summary(result: &PairResult, class: &[usize]) -> String {
+    let training = &result.training;
+    if let Some(epoch) = training.converged_in_epoch {
+        return format!(
+            "setosa/versicolor     converged in epoch {epoch} after {} updates (bound (R/γ)² = {:.1})  \
+             train_acc {:.4}  test_acc {:.4}",
+            training.updates,
+            mistake_bound(result.radius, result.margin),
+            result.train_accuracy,
+            result.test_accuracy
+        );
+    }
+    let epochs = match training.mistakes_per_epoch.len() {
+        1 => "1 epoch".to_owned(),
+        n => format!("{n} epochs"),
+    };
+    let positives = class.iter().filter(|&&c| c == 1).count();
+    let chance = positives.max(class.len() - positives) as f64 / class.len().max(1) as f64;
+    if result.pocket_train_accuracy <= chance + 1e-9 {
+        format!(
+            "setosa/versicolor     did not converge in {epochs}, and its best weights \
+             (the pocket) get {:.0}% of the training flowers right: no better than calling \
+             every flower the more common species ({:.0}%). These two species are linearly \
+             separable, so a working perceptron separates them in a few epochs and more epochs \
+             will not help: `predict` or `update` is probably wrong (a flipped sign does this); \
+             run `cargo exercises test predict` and `cargo exercises test update`",
+            100.0 * result.pocket_train_accuracy,
+            100.0 * chance
+        )
+    } else {
+        format!(
+            "setosa/versicolor     did not converge in {epochs} (best weights so far: \
+             train_acc {:.4}); the theorem says it will, after at most (R/γ)² updates: raise \
+             --epochs",
+            result.pocket_train_accuracy
+        )
+    }
 }
 
 /// The fewest mistakes XOR's perceptron made in any epoch: never 0.

@@ -1,6 +1,6 @@
 //! The chapter's claims, checked on the committed iris data with fixed seeds.
 
-use perceptron::experiment::{load_pair, run_all, run_pair, ExperimentConfig};
+use perceptron::experiment::{load_pair, run_all, run_pair, separable_summary, ExperimentConfig};
 use perceptron::{mistake_bound, train, xor, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -77,6 +77,37 @@ fn versicolor_and_virginica_never_converge_but_the_pocket_keeps_the_best_weights
     assert!(result.pocket_train_accuracy >= result.train_accuracy);
     // The species overlap: far better than chance, never perfect.
     assert!(result.pocket_train_accuracy > 0.85 && result.pocket_train_accuracy < 1.0);
+}
+
+#[test]
+fn a_run_that_stops_early_is_told_to_raise_epochs_but_one_that_never_learns_is_not() {
+    // One epoch is too few to converge from zero weights, but the perceptron is learning:
+    // its best weights already beat the 50% of calling every flower one species.
+    let mut config = ExperimentConfig::default();
+    config.train.epochs = 1;
+    let pair = load_pair(&iris(), &config.features, "setosa", "versicolor").unwrap();
+    let mut result = run_pair(&pair, &config, &mut ChaCha8Rng::seed_from_u64(42));
+    assert_eq!(
+        result.training.converged_in_epoch, None,
+        "one epoch from zero"
+    );
+    let learning = separable_summary(&result, &pair.class);
+    assert!(
+        learning.contains("raise --epochs") && !learning.contains("predict"),
+        "{learning}"
+    );
+    // What a sign error in `predict` gives (the update then pushes every point the wrong
+    // way): mistakes on every other flower, the pocket stuck at 50%. More epochs would not
+    // help, and the summary must not say they would.
+    result.pocket_train_accuracy = 0.5;
+    let broken = separable_summary(&result, &pair.class);
+    println!("{learning}\n{broken}");
+    assert!(!broken.contains("raise --epochs"), "{broken}");
+    assert!(
+        broken.contains("`predict` or `update` is probably wrong")
+            && broken.contains("cargo exercises test predict"),
+        "{broken}"
+    );
 }
 
 #[test]

@@ -130,7 +130,7 @@ fn logistic_figures(session: &mut run::Session, r: &LogisticResult) -> anyhow::R
     };
     let series = [
         Series::new("train", curve(&d.x_train, &d.y_train)),
-        Series::new("test", curve(&d.x_test, &d.y_test)),
+        Series::new("validation", curve(&r.x_validation, &r.y_validation)),
     ];
     plot::line_chart(
         &session.output("logistic_loss.svg"),
@@ -150,18 +150,18 @@ fn logistic_figures(session: &mut run::Session, r: &LogisticResult) -> anyhow::R
 }
 
 fn softmax_figures(session: &mut run::Session, r: &SoftmaxResult) -> anyhow::Result<()> {
-    let test_curve = r
+    let validation_curve = r
         .run
         .epochs
         .iter()
         .enumerate()
-        .map(|(e, s)| ((e + 1) as f64, s.test_loss));
+        .map(|(e, s)| ((e + 1) as f64, s.validation_loss));
     let series = [
         Series::new(
             "train (mean of each tenth of an epoch)",
             r.run.train_curve.clone(),
         ),
-        Series::new("test", test_curve),
+        Series::new("validation", validation_curve),
     ];
     plot::line_chart(
         &session.output("softmax_loss.svg"),
@@ -229,7 +229,17 @@ pub fn report(results: &Results) -> run::Report {
             .metric("regression_baseline_rmse", r.baseline_rmse)
             .metric("regression_baseline_r2", r.baseline_r2)
             .metric("regression_gd_rmse", r.descent_test_rmse)
-            .metric("regression_gd_weight_gap", f64::from(r.weight_gap));
+            .metric("regression_gd_weight_gap", f64::from(r.weight_gap))
+            .metric("regression_lr_limit", r.lr_limit)
+            .count(
+                "regression_gd_steps_to_gap_1e-3",
+                r.steps_to_gap_1e3.unwrap_or(r.descent.losses.len() - 1),
+            )
+            .metric("regression_largest_weight", f64::from(r.largest_weight))
+            .metric(
+                "regression_f32_spacing_at_largest_weight",
+                f64::from(r.f32_spacing_at_largest_weight),
+            );
         report.params += r.closed_form.params();
         seconds += r.seconds;
         examples += (r.descent.losses.len() - 1) * r.data.x_train.nrows();
@@ -239,7 +249,11 @@ pub fn report(results: &Results) -> run::Report {
             .metric("logistic_precision_malignant", r.precision)
             .metric("logistic_recall_malignant", r.recall)
             .metric("logistic_test_loss", r.test_loss)
-            .metric("logistic_train_accuracy", r.train_accuracy);
+            .metric("logistic_train_accuracy", r.train_accuracy)
+            .count("logistic_best_validation_step", r.best_validation_step)
+            .count("logistic_train_tumours", r.data.y_train.len())
+            .count("logistic_validation_tumours", r.y_validation.len())
+            .count("logistic_test_tumours", r.data.y_test.len());
         report.params += r.descent.model.params();
         seconds += r.seconds;
         examples += (r.descent.losses.len() - 1) * r.data.x_train.nrows();
@@ -252,7 +266,12 @@ pub fn report(results: &Results) -> run::Report {
                 "softmax_train_accuracy",
                 last.map_or(f64::NAN, |e| e.train_accuracy),
             )
-            .count("softmax_train_images", r.train_images);
+            .count("softmax_train_images", r.train_images)
+            .count("softmax_validation_images", r.validation_images)
+            .metric(
+                "softmax_validation_accuracy",
+                last.map_or(f64::NAN, |e| e.validation_accuracy),
+            );
         report.params += r.run.model.params();
         report.epochs = Some(r.run.epochs.len());
         seconds += r.run.seconds;

@@ -73,8 +73,9 @@ pub struct EpochSummary {
     pub train_loss: f64,
     /// Accuracy on each batch just before its step, over the epoch.
     pub train_accuracy: f64,
-    pub test_loss: f64,
-    pub test_accuracy: f64,
+    /// On the validation images, after the epoch.
+    pub validation_loss: f64,
+    pub validation_accuracy: f64,
 }
 
 /// What [`train`] did.
@@ -94,8 +95,9 @@ pub struct SgdRun {
 // ANCHOR: sgd
 /// Mini-batch stochastic gradient descent for softmax regression from all-zero weights:
 /// each epoch visits `x: [n, inputs]` in a fresh order drawn from `rng`, in batches of
-/// `batch_size`, and takes one step per batch. After each epoch it measures the test set
-/// and prints a summary line.
+/// `batch_size`, and takes one step per batch. After each epoch it measures the validation
+/// set (held out from the training images; the test set is not looked at here) and prints a
+/// summary line.
 ///
 /// `progress` makes the display for one epoch (an animated bar or plain lines).
 ///
@@ -105,8 +107,8 @@ pub struct SgdRun {
 pub fn train(
     x: ArrayView2<f32>,
     labels: &[usize],
-    test_x: ArrayView2<f32>,
-    test_labels: &[usize],
+    validation_x: ArrayView2<f32>,
+    validation_labels: &[usize],
     classes: usize,
     config: SgdConfig,
     rng: &mut impl Rng,
@@ -155,17 +157,17 @@ pub fn train(
         let summary = EpochSummary {
             train_loss: loss_sum / x.nrows() as f64,
             train_accuracy: right as f64 / x.nrows() as f64,
-            test_loss: softmax_cross_entropy(&model, test_x, test_labels),
-            test_accuracy: accuracy(&predict(&model, test_x), test_labels),
+            validation_loss: softmax_cross_entropy(&model, validation_x, validation_labels),
+            validation_accuracy: accuracy(&predict(&model, validation_x), validation_labels),
         };
         println!(
-            "epoch {epoch}/{}  loss {:.4}  train_acc {:.4}  test_loss {:.4}  test_acc {:.4}  \
+            "epoch {epoch}/{}  loss {:.4}  train_acc {:.4}  val_loss {:.4}  val_acc {:.4}  \
              {examples_per_second:.0} ex/s  ({:.1} s)",
             config.epochs,
             summary.train_loss,
             summary.train_accuracy,
-            summary.test_loss,
-            summary.test_accuracy,
+            summary.validation_loss,
+            summary.validation_accuracy,
             started.elapsed().as_secs_f64()
         );
         epochs.push(summary);

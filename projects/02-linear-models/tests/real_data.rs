@@ -48,6 +48,30 @@ fn closed_form_and_gradient_descent_agree_to_1e_3_on_every_diabetes_weight() {
 }
 
 #[test]
+fn descent_converges_just_below_the_computed_learning_rate_limit_and_diverges_just_above() {
+    let path = data_dir().join("csv/diabetes.csv");
+    let run_at = |lr: f32, steps: usize| {
+        let config = linear_models::DescentConfig { steps, lr };
+        run_regression(&path, config, 0.2, &mut run::Rngs::new(42).shuffle, quiet)
+    };
+    let limit = run_at(REGRESSION.lr, 1).unwrap().lr_limit;
+    println!("2 / λmax = {limit:.4}");
+    assert!(
+        limit > f64::from(REGRESSION.lr),
+        "the default must be stable: {limit}"
+    );
+    let below = run_at((0.97 * limit) as f32, 3000).unwrap();
+    let losses = &below.descent.losses;
+    assert!(
+        losses.last().unwrap() < &losses[0],
+        "{:?}",
+        &losses[losses.len() - 3..]
+    );
+    let above = run_at((1.03 * limit) as f32, 3000);
+    assert!(above.is_err(), "descent at 1.03 × 2/λmax should diverge");
+}
+
+#[test]
 fn logistic_regression_beats_95_percent_on_breast_cancer() {
     let path = data_dir().join("csv/breast_cancer.csv");
     let r = run_logistic(&path, LOGISTIC, 0.2, &mut run::Rngs::new(42).shuffle, quiet).unwrap();
@@ -57,8 +81,17 @@ fn logistic_regression_beats_95_percent_on_breast_cancer() {
     );
     assert!(r.test_accuracy >= 0.95, "{}", r.test_accuracy);
     assert!(r.precision > 0.9 && r.recall > 0.9);
-    // Stratified: 212 malignant of 569, so 42 of the 113 test tumours.
+    // Stratified: 212 malignant of 569, so 42 of the 113 test tumours; the validation
+    // tumours come out of the other 456, and every tumour is in exactly one part.
     assert_eq!(r.confusion.row(1).sum(), 42);
+    assert_eq!(r.data.y_test.len(), 113);
+    assert_eq!(r.y_validation.len() + r.data.y_train.len(), 456);
+    assert!(r.y_validation.len() > 80, "{}", r.y_validation.len());
+    assert!(
+        r.best_validation_step < LOGISTIC.steps,
+        "{}",
+        r.best_validation_step
+    );
     assert!(r.descent.losses.last().unwrap() < &(0.2 * r.descent.losses[0]));
 }
 

@@ -164,7 +164,12 @@ mod tests {
         let mlp = config.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
         save(&mlp, &path).unwrap();
         assert_eq!(load(&path).unwrap(), mlp);
-        assert!(!dir.path().join("model.safetensors.tmp").exists());
+        // The temporary file was renamed into place, not left beside it.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["model.safetensors"]);
     }
 
     #[test]

@@ -87,10 +87,8 @@ fn main() -> ExitCode {
             ("lr", cli.lr.to_string()),
             ("momentum", cli.momentum.to_string()),
         ];
+        // Also gives ndarray's matrix products (matrixmultiply) the thread count.
         let mut session = run::Session::start("03-mlp", &cli.common, &settings)?;
-        // ndarray's matrix products run on matrixmultiply, which reads its thread count from
-        // this variable once, at the first product; none has run yet. (It uses at most 4.)
-        std::env::set_var("MATMUL_NUM_THREADS", session.threads.to_string());
 
         let mnist = data::mnist::load(&session.data_dir).context("loading MNIST")?;
         let mut init = session.rngs.init.clone();

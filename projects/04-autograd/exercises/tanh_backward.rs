@@ -6,7 +6,8 @@
 /// The chain rule through `out = tanh(x)`: given the output `out` (not `x`) and the gradient
 /// `grad = ∂L/∂out`, returns `∂L/∂x`.
 pub fn tanh_backward(out: f64, grad: f64) -> f64 {
-    // TODO: the derivative of tanh, written with the output alone, times grad.
+    // TODO: the derivative of tanh, written with the output alone, times grad. All three are
+    // numbers (f64).
     todo!("tanh_backward: the chain rule through tanh")
 }
 // ANCHOR_END: tanh_backward

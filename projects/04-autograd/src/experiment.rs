@@ -201,7 +201,7 @@ pub fn run_all(
         session,
         &mut shuffle_rng,
     )?;
-    nn::checkpoint::save(&session.output("mnist_mlp.safetensors"), &net, None)?;
+    nn::checkpoint::save(&session.output("mnist_mlp.safetensors"), &net, None, None)?;
     Ok(Results {
         micrograd,
         moons,

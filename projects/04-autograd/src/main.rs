@@ -81,7 +81,6 @@ fn main() -> ExitCode {
             ("hidden", cli.hidden.to_string()),
         ];
         let mut session = run::Session::start("04-autograd", &cli.common, &settings)?;
-        tensor::set_threads(session.threads);
         let mnist = tensor_mlp::load_mnist(&session.data_dir)?;
         let results = experiment::run_all(&config, &mut session, &mnist)?;
         experiment::write_figures(&mut session, &config, &results)?;

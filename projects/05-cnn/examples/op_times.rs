@@ -59,7 +59,6 @@ fn main() -> anyhow::Result<()> {
     let settings = [("batch", cli.batch_size.to_string())];
     let session = run::Session::start("05-cnn op_times", &cli.common, &settings)?;
     let (n, threads) = (cli.batch_size, session.threads);
-    tensor::set_threads(threads);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut rows = Vec::new();
 

@@ -147,7 +147,6 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("augment", args.augment.to_string()),
     ];
     let mut session = run::Session::start("05-cnn", &args.common, &settings)?;
-    tensor::set_threads(session.threads);
 
     let mut mnist = data::mnist::load(&session.data_dir).context("loading the dataset")?;
     if let Some(n) = args.train_limit {
@@ -193,12 +192,6 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     let test = cnn::evaluate(&model, &mnist.test, 500);
     let last = training.epochs.last().expect("at least one epoch");
 
-    std::fs::create_dir_all(&session.out_dir).with_context(|| {
-        format!(
-            "cannot create the output folder {}; pass --out with a writable folder",
-            session.out_dir.display()
-        )
-    })?;
     model.save(&session.output("model.safetensors"))?;
     figures::curves(&mut session, &training)?;
     figures::filters(&mut session, &model)?;
@@ -221,7 +214,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 }
 
 fn eval(args: EvalArgs) -> anyhow::Result<()> {
-    set_threads(args.threads);
+    set_up_machine(args.threads)?;
     let model = Cnn::load(&args.checkpoint)?;
     let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
     let mut mnist = data::mnist::load(&data_dir).context("loading the dataset")?;
@@ -257,7 +250,7 @@ fn eval(args: EvalArgs) -> anyhow::Result<()> {
 }
 
 fn predict(args: PredictArgs) -> anyhow::Result<()> {
-    set_threads(args.threads);
+    set_up_machine(args.threads)?;
     let model = Cnn::load(&args.checkpoint)?;
     let [_, h, w] = model.input();
     let mut digits = Vec::with_capacity(args.images.len() * h * w);
@@ -279,10 +272,16 @@ fn predict(args: PredictArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn set_threads(threads: Option<u16>) {
-    if let Some(n) = threads {
-        tensor::set_threads(usize::from(n));
-    }
+/// What `run::Session::start` does for training, for the subcommands that start no session:
+/// the allocator setting, then the thread count (`--threads`, else `SMALLNETS_THREADS`, else
+/// every core) applied to every backend.
+///
+/// # Errors
+/// If `SMALLNETS_THREADS` is malformed (the same message as for training).
+fn set_up_machine(threads: Option<u16>) -> anyhow::Result<()> {
+    host::memory::keep_freed_memory();
+    host::threads::use_threads(host::threads::resolve(threads.map(usize::from))?);
+    Ok(())
 }
 
 /// `mnist` for the committed data, else the dataset folder's name.

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use nn::checkpoint::Metadata;
 use nn::{CheckpointError, Conv2d, Linear, Module};
 use rand::{Rng, SeedableRng};
 use tensor::Tensor;
@@ -29,6 +30,13 @@ impl Arch {
             Arch::Keras => "keras",
             Arch::Lenet5 => "lenet5",
         }
+    }
+
+    /// The network called `name` ([`Arch::name`]), if there is one.
+    pub fn from_name(name: &str) -> Option<Arch> {
+        [Arch::Keras, Arch::Lenet5]
+            .into_iter()
+            .find(|arch| arch.name() == name)
     }
 
     // ANCHOR: layers
@@ -80,21 +88,6 @@ impl Arch {
         }
         true
     }
-
-    fn code(self) -> f32 {
-        match self {
-            Arch::Keras => 0.0,
-            Arch::Lenet5 => 1.0,
-        }
-    }
-
-    fn from_code(code: f32) -> Option<Arch> {
-        match code as i32 {
-            0 => Some(Arch::Keras),
-            1 => Some(Arch::Lenet5),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -131,9 +124,10 @@ pub struct Cnn {
     /// Whose convolution and pooling the forward pass runs: the chapter's (`Lesson`) or the
     /// tensor crate's fused op (`Fast`). Both compute the same function.
     pub conv_path: ConvPath,
-    /// `[arch, channels, height, width, classes]`, saved in the checkpoint (as a buffer: not
-    /// trained) so that `eval` and `predict` can rebuild the model from the file alone.
-    config: Tensor,
+    /// `[channels, height, width]` of the images it takes.
+    input: [usize; 3],
+    /// How many classes it scores.
+    classes: usize,
 }
 
 impl Cnn {
@@ -186,32 +180,24 @@ impl Cnn {
             dense.push(layer);
             width = units;
         }
-        let config = [
-            arch.code(),
-            input[0] as f32,
-            input[1] as f32,
-            input[2] as f32,
-        ];
-        let mut config = config.to_vec();
-        config.push(classes as f32);
         Cnn {
             arch,
             convs,
             dense,
             conv_path: ConvPath::default(),
-            config: Tensor::from_vec(config, &[5]),
+            input,
+            classes,
         }
     }
 
     /// The input this network takes: `[channels, height, width]`.
     pub fn input(&self) -> [usize; 3] {
-        let c = self.config.to_vec();
-        [c[1] as usize, c[2] as usize, c[3] as usize]
+        self.input
     }
 
     /// The number of classes it scores.
     pub fn classes(&self) -> usize {
-        self.config.to_vec()[4] as usize
+        self.classes
     }
 
     // ANCHOR: forward
@@ -313,51 +299,119 @@ impl Cnn {
         rows
     }
 
-    /// Reads a checkpoint written by [`Cnn::save`], building the network it describes.
+    /// What [`Cnn::load`] needs to rebuild this network from the file alone, saved in the
+    /// checkpoint's metadata: `project` (`05-cnn`), `model` (`keras` or `lenet5`), the input's
+    /// `channels`, `height` and `width`, and `classes`, each as text.
+    pub fn metadata(&self) -> Metadata {
+        let [channels, height, width] = self.input;
+        let entries = [
+            ("project", PROJECT.to_owned()),
+            ("model", self.arch.name().to_owned()),
+            ("channels", channels.to_string()),
+            ("height", height.to_string()),
+            ("width", width.to_string()),
+            ("classes", self.classes.to_string()),
+        ];
+        entries
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect()
+    }
+
+    /// Reads a checkpoint written by [`Cnn::save`], building the network its metadata
+    /// describes.
     ///
     /// # Errors
-    /// If the file cannot be read, is not safetensors, or was not written by this program;
-    /// the message names the file.
+    /// If the file cannot be read, is not safetensors, was not written by this program (or by
+    /// an older version of it, which stored its settings differently), or its tensors do not
+    /// fit the network its metadata describes; the message names the file and what to do.
     pub fn load(path: &Path) -> Result<Cnn, CheckpointError> {
-        let format = |reason: String| CheckpointError::Format {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let Some(values) = nn::checkpoint::read_tensor(path, "config")? else {
-            return Err(format(
-                "it has no `config` tensor, so no 05-cnn model saved it".into(),
-            ));
-        };
-        let sizes_ok = |v: &[f32]| v.iter().all(|x| (1.0..=100_000.0).contains(x));
-        let (arch, ok) = match values.as_slice() {
-            [a, rest @ ..] if rest.len() == 4 && sizes_ok(rest) => (Arch::from_code(*a), true),
-            _ => (None, false),
-        };
-        let Some(arch) = arch.filter(|_| ok) else {
-            return Err(format(format!(
-                "its `config` tensor {values:?} does not describe a 05-cnn model"
-            )));
-        };
-        let input = [values[1] as usize, values[2] as usize, values[3] as usize];
-        if !arch.fits(input[1], input[2]) || values[4] < 2.0 {
-            return Err(format(format!(
-                "its `config` {values:?} describes no network this program can build"
-            )));
-        }
+        let metadata = nn::checkpoint::read_metadata(path)?;
+        let settings = Settings::from_metadata(&metadata).map_err(|reason| {
+            let reason = format!("{reason}; train again to write a fresh checkpoint");
+            CheckpointError::Metadata {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })?;
         // The initial values are replaced by the file's; any seed will do.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let model = Cnn::new(arch, input, values[4] as usize, &mut rng);
+        let model = Cnn::new(settings.arch, settings.input, settings.classes, &mut rng);
         nn::checkpoint::load(path, &model, None)?;
         Ok(model)
     }
 
-    /// Writes the parameters (and the config that [`Cnn::load`] needs) to `path` as
+    /// Writes the parameters, and the [`Cnn::metadata`] that [`Cnn::load`] needs, to `path` as
     /// safetensors, through a temporary file renamed into place.
     ///
     /// # Errors
     /// If the folder is not writable.
     pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
-        nn::checkpoint::save(path, self, None)
+        nn::checkpoint::save(path, self, None, Some(&self.metadata()))
+    }
+}
+
+/// The `project` entry of this program's checkpoints.
+const PROJECT: &str = "05-cnn";
+
+/// A checkpoint's description of its network, checked.
+struct Settings {
+    arch: Arch,
+    input: [usize; 3],
+    classes: usize,
+}
+
+impl Settings {
+    /// Reads and checks what [`Cnn::metadata`] wrote. The error says what is wrong.
+    fn from_metadata(metadata: &Metadata) -> Result<Settings, String> {
+        if metadata.is_empty() {
+            return Err(
+                "the checkpoint has no metadata, so it does not say which network it \
+                        holds (05-cnn checkpoints from before the metadata kept that in a \
+                        `config` tensor, which this version no longer reads)"
+                    .into(),
+            );
+        }
+        let entry = |key: &str| {
+            metadata
+                .get(key)
+                .map(String::as_str)
+                .ok_or_else(|| format!("its metadata has no `{key}` entry"))
+        };
+        let project = entry("project")?;
+        if project != PROJECT {
+            return Err(format!(
+                "its metadata says it was saved by {project:?}, not by {PROJECT}"
+            ));
+        }
+        let model = entry("model")?;
+        let arch = Arch::from_name(model).ok_or_else(|| {
+            format!(
+                "its metadata entry `model` is {model:?}; this program builds `keras` or `lenet5`"
+            )
+        })?;
+        let size = |key: &str, least: usize| -> Result<usize, String> {
+            let text = entry(key)?;
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (least..=100_000).contains(n))
+                .ok_or_else(|| {
+                    format!("its metadata entry `{key}` is {text:?}, not a whole number from {least} to 100000")
+                })
+        };
+        let input = [size("channels", 1)?, size("height", 1)?, size("width", 1)?];
+        let classes = size("classes", 2)?;
+        if !arch.fits(input[1], input[2]) {
+            return Err(format!(
+                "its metadata describes {}x{} images, too small for the {model} model",
+                input[1], input[2]
+            ));
+        }
+        Ok(Settings {
+            arch,
+            input,
+            classes,
+        })
     }
 }
 
@@ -379,10 +433,6 @@ impl Module for Cnn {
             }
         }
         all
-    }
-
-    fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        vec![("config".into(), self.config.clone())]
     }
 }
 
@@ -427,5 +477,91 @@ mod tests {
         assert_eq!(shapes[0], vec![6, 28, 28]);
         assert_eq!(shapes[3], vec![16, 5, 5]);
         assert_eq!(model.num_parameters(), 61706);
+    }
+
+    #[test]
+    fn a_checkpoint_carries_its_network_in_its_metadata_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(Arch::Lenet5, [1, 20, 24], 7, &mut rng);
+        model.save(&path).unwrap();
+        let metadata = nn::checkpoint::read_metadata(&path).unwrap();
+        let text: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            text,
+            [
+                "channels=1",
+                "classes=7",
+                "height=20",
+                "model=lenet5",
+                "project=05-cnn",
+                "width=24"
+            ]
+        );
+        let loaded = Cnn::load(&path).unwrap();
+        assert_eq!(
+            (loaded.arch, loaded.input(), loaded.classes()),
+            (Arch::Lenet5, [1, 20, 24], 7)
+        );
+        let values = |m: &Cnn| -> Vec<Vec<f32>> {
+            m.named_parameters()
+                .iter()
+                .map(|(_, t)| t.to_vec())
+                .collect()
+        };
+        assert_eq!(values(&loaded), values(&model));
+    }
+
+    #[test]
+    fn a_checkpoint_without_metadata_says_to_train_again() {
+        // As an older 05-cnn wrote them: the tensors, and no metadata.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.safetensors");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let model = Cnn::new(Arch::Keras, [1, 28, 28], 10, &mut rng);
+        nn::checkpoint::save(&path, &model, None, None).unwrap();
+        let message = Cnn::load(&path).err().expect("no metadata").to_string();
+        println!("{message}");
+        assert!(message.contains("old.safetensors"), "{message}");
+        assert!(
+            message.contains("no metadata") && message.contains("train again"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_or_garbled_metadata_entries_are_named() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let good = Cnn::new(Arch::Keras, [1, 28, 28], 10, &mut rng).metadata();
+        assert!(Settings::from_metadata(&good).is_ok());
+        let with = |key: &str, value: Option<&str>| {
+            let mut metadata = good.clone();
+            match value {
+                Some(value) => metadata.insert(key.to_owned(), value.to_owned()),
+                None => metadata.remove(key),
+            };
+            Settings::from_metadata(&metadata).err().expect("an error")
+        };
+        let cases = [
+            (with("height", None), "no `height` entry"),
+            (
+                with("height", Some("twenty")),
+                "`height` is \"twenty\", not a whole number",
+            ),
+            (
+                with("classes", Some("1")),
+                "`classes` is \"1\", not a whole number from 2",
+            ),
+            (with("model", Some("resnet")), "`model` is \"resnet\""),
+            (with("project", Some("03-mlp")), "saved by \"03-mlp\""),
+            (
+                with("width", Some("8")),
+                "8 images, too small for the keras model",
+            ),
+        ];
+        for (message, words) in cases {
+            assert!(message.contains(words), "{message:?} should say {words:?}");
+        }
     }
 }

@@ -161,10 +161,11 @@ fn a_short_run_learns_and_eval_and_predict_agree_on_its_checkpoint() {
         .enumerate()
         .filter(|&(i, &p)| p == usize::from(mnist.test.labels[i]))
         .count();
-    let png_accuracy = correct as f64 / 300.0;
-    assert!(
-        (png_accuracy - eval_accuracy).abs() < 1e-9,
-        "predict {png_accuracy} vs eval {eval_accuracy}"
+    // eval prints its accuracy with four decimals, enough to recover the count out of 300.
+    let eval_correct = (eval_accuracy * 300.0).round() as usize;
+    assert_eq!(
+        correct, eval_correct,
+        "predict got {correct}/300 right, eval {eval_accuracy} of 300"
     );
     let from_photos = predictions(&photos);
     let same = from_png
@@ -352,4 +353,37 @@ fn a_diverging_run_stops_and_says_to_lower_the_learning_rate() {
     let all = assert_clean_failure(&output);
     assert!(all.contains("diverged") && all.contains("--lr"), "{all}");
     assert!(!out.join("metrics.json").exists());
+}
+
+#[test]
+fn a_malformed_threads_variable_is_the_same_clear_error_for_training_and_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("none.safetensors");
+    let with_variable = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_05-cnn"))
+            .args(args)
+            .env("SMALLNETS_THREADS", "many")
+            .output()
+            .expect("the binary runs")
+    };
+    let expected = "error: the environment variable SMALLNETS_THREADS is \"many\"; set it to a \
+                    whole number of threads from 1 up, or unset it to use every core";
+    let out = dir.path().join("out");
+    let training = with_variable(&["--quiet", "--out", s(&out)]);
+    let eval = with_variable(&["eval", "--checkpoint", s(&checkpoint)]);
+    for output in [&training, &eval] {
+        let all = assert_clean_failure(output);
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr).trim(),
+            expected,
+            "{all}"
+        );
+    }
+    // `--threads` wins over the variable: eval gets as far as the missing checkpoint.
+    let eval = with_variable(&["eval", "--threads", "1", "--checkpoint", s(&checkpoint)]);
+    let all = assert_clean_failure(&eval);
+    assert!(
+        !all.contains("SMALLNETS_THREADS") && all.contains("none.safetensors"),
+        "{all}"
+    );
 }

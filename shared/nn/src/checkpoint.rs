@@ -1,9 +1,17 @@
 //! Saving and loading a model's parameters (and an optimizer's state) as safetensors: a
 //! small JSON header naming each tensor's dtype, shape and byte range, then the raw
-//! little-endian numbers. Python's `safetensors` reads the same files.
+//! little-endian numbers. The header may also hold [`Metadata`], text settings such as which
+//! architecture was saved, so that a program can rebuild the model from the file alone.
+//! Python's `safetensors` reads the same files:
+//!
+//! ```python
+//! from safetensors import safe_open
+//! with safe_open("runs/05-cnn/model.safetensors", "np") as f:
+//!     print(f.metadata())              # {'model': 'keras', 'classes': '10', ...}
+//!     print(f.get_tensor("conv1.weight").shape)
+//! ```
 
-use std::collections::HashMap;
-use std::io::Write;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
@@ -16,9 +24,17 @@ use crate::optim::Optimizer;
 /// Names of optimizer entries in the file start with this.
 const OPTIMIZER_PREFIX: &str = "optimizer.";
 
+/// Settings stored beside the tensors, in the safetensors header (its `__metadata__` entry):
+/// text keys to text values, which is all the format allows. Numbers are written as text
+/// (`"classes": "10"`) and parsed back by the program that reads them.
+pub type Metadata = BTreeMap<String, String>;
+
 /// Why a checkpoint could not be saved or loaded. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
+    /// The checkpoint could not be written (the message names the file and the step).
+    #[error(transparent)]
+    Write(#[from] host::files::WriteError),
     #[error("{path}: cannot {action} the checkpoint: {source}")]
     Io {
         path: PathBuf,
@@ -57,6 +73,10 @@ pub enum CheckpointError {
         name: String,
         in_file: Vec<usize>,
     },
+    /// The checkpoint's [`Metadata`] is missing, or does not describe what the program that
+    /// reads it expects (the program says what, in `reason`).
+    #[error("{path}: {reason}")]
+    Metadata { path: PathBuf, reason: String },
 }
 
 /// Everything a module keeps: parameters, then buffers.
@@ -67,22 +87,19 @@ fn model_tensors(model: &dyn Module) -> Vec<(String, Tensor)> {
 }
 
 // ANCHOR: save
-/// Writes `model`'s parameters and buffers, and `optimizer`'s state if given, to `path`.
-/// The file is written under a temporary name in the same folder and renamed, so an
-/// interrupted save never leaves a half-written checkpoint at `path`.
+/// Writes `model`'s parameters and buffers, `optimizer`'s state if given, and `metadata` if
+/// given, to `path`. The file is written through `host::files::write_atomic` (a temporary
+/// file in the same folder, flushed, then renamed), so an interrupted save never leaves a
+/// half-written checkpoint at `path`, nor destroys the one that was there.
 ///
 /// # Errors
-/// If the folder is not writable.
+/// If the folder cannot be created or written to.
 pub fn save(
     path: &Path,
     model: &dyn Module,
     optimizer: Option<&dyn Optimizer>,
+    metadata: Option<&Metadata>,
 ) -> Result<(), CheckpointError> {
-    let io = |action, source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    };
     let mut entries: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     let mut add = |name: String, value: &ArrayD<f32>| {
         let bytes: Vec<u8> = value.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -99,41 +116,28 @@ pub fn save(
             TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape and byte count agree");
         (name.clone(), view)
     });
+    let metadata = metadata.map(|m| m.clone().into_iter().collect::<HashMap<_, _>>());
     let bytes =
-        safetensors::serialize(views, None).map_err(|e| format_error(path, e.to_string()))?;
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(folder)
-        .map_err(|e| io("create a temporary file beside", e))?;
-    tmp.write_all(&bytes).map_err(|e| io("write", e))?;
-    tmp.persist(path)
-        .map_err(|e| io("rename into place", e.error))?;
+        safetensors::serialize(views, metadata).map_err(|e| format_error(path, e.to_string()))?;
+    host::files::write_atomic(path, &bytes)?;
     Ok(())
 }
 // ANCHOR_END: save
 
-/// One tensor of a checkpoint as `f32` values, or `None` if the file has no tensor of that
-/// name: for a program that stores its own settings beside the parameters (05-cnn stores
-/// which network it saved).
+/// The [`Metadata`] a checkpoint was saved with: empty if it was saved without any.
 ///
 /// # Errors
-/// If the file cannot be read or parsed, or the tensor is not stored as `f32`.
-pub fn read_tensor(path: &Path, name: &str) -> Result<Option<Vec<f32>>, CheckpointError> {
+/// If the file cannot be read or is not safetensors; the message names the file.
+pub fn read_metadata(path: &Path) -> Result<Metadata, CheckpointError> {
     let bytes = read_bytes(path)?;
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| format_error(path, e.to_string()))?;
-    let Ok(view) = file.tensor(name) else {
-        return Ok(None);
-    };
-    if view.dtype() != Dtype::F32 {
-        let reason = format!(
-            "tensor `{name}` is stored as {:?}, expected F32",
-            view.dtype()
-        );
-        return Err(format_error(path, reason));
-    }
-    Ok(Some(f32_values(&view)))
+    let (_, header) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| format_error(path, e.to_string()))?;
+    Ok(header
+        .metadata()
+        .iter()
+        .flatten()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect())
 }
 
 /// The whole file, or an error naming it.

@@ -3,6 +3,11 @@
 //! One weight layout for the workspace: a linear layer computes `y = x·w + b` with
 //! `w: [inputs, outputs]`; convolutions use `[out_channels, in_channels, kh, kw]` (and
 //! `[in, out, kh, kw]` for the transpose), as PyTorch does.
+//!
+//! Each layer is made either by `new`, which draws its weights from the default
+//! distribution, or by `from_tensors`, from weights the caller made (another initialiser,
+//! a pretrained model, tied weights): then nothing is drawn, and the random stream is left
+//! for what comes next.
 
 use rand::Rng;
 use tensor::Tensor;
@@ -21,10 +26,25 @@ pub struct Linear {
 impl Linear {
     /// A layer with weights and biases drawn from `U(±1/√inputs)`.
     pub fn new(inputs: usize, outputs: usize, rng: &mut impl Rng) -> Linear {
-        Linear {
-            weight: Tensor::param(default_uniform(&[inputs, outputs], inputs, rng)),
-            bias: Tensor::param(default_uniform(&[outputs], inputs, rng)),
-        }
+        let weight = Tensor::param(default_uniform(&[inputs, outputs], inputs, rng));
+        let bias = Tensor::param(default_uniform(&[outputs], inputs, rng));
+        Linear::from_tensors(weight, bias)
+    }
+
+    /// A layer with the given `weight: [inputs, outputs]` and `bias: [outputs]`, used as they
+    /// are (make them with `Tensor::param` for the layer to learn them).
+    ///
+    /// # Panics
+    /// If the weight is not 2-D or the bias is not `[outputs]`; the message shows both shapes.
+    #[track_caller]
+    pub fn from_tensors(weight: Tensor, bias: Tensor) -> Linear {
+        let (w, b) = (weight.shape(), bias.shape());
+        assert!(
+            w.len() == 2 && b == [w[1]],
+            "Linear::from_tensors: weight {w:?} and bias {b:?} do not fit; the weight must be \
+             [inputs, outputs] and the bias [outputs]"
+        );
+        Linear { weight, bias }
     }
 }
 
@@ -62,13 +82,33 @@ impl Conv2d {
         rng: &mut impl Rng,
     ) -> Conv2d {
         let fan_in = inputs * kernel * kernel;
+        let shape = [outputs, inputs, kernel, kernel];
+        let weight = Tensor::param(default_uniform(&shape, fan_in, rng));
+        let bias = Tensor::param(default_uniform(&[outputs], fan_in, rng));
+        Conv2d::from_tensors(weight, bias, stride, padding)
+    }
+
+    /// A convolution with the given `weight: [out, in, kh, kw]` and `bias: [out]`, used as
+    /// they are (make them with `Tensor::param` for the layer to learn them).
+    ///
+    /// # Panics
+    /// If the weight is not 4-D, the bias is not `[out]`, or `stride` is 0; the message shows
+    /// both shapes.
+    #[track_caller]
+    pub fn from_tensors(weight: Tensor, bias: Tensor, stride: usize, padding: usize) -> Conv2d {
+        let (w, b) = (weight.shape(), bias.shape());
+        assert!(
+            w.len() == 4 && b == [w[0]],
+            "Conv2d::from_tensors: weight {w:?} and bias {b:?} do not fit; the weight must be \
+             [out, in, kh, kw] and the bias [out]"
+        );
+        assert!(
+            stride >= 1,
+            "Conv2d::from_tensors: the stride must be at least 1"
+        );
         Conv2d {
-            weight: Tensor::param(default_uniform(
-                &[outputs, inputs, kernel, kernel],
-                fan_in,
-                rng,
-            )),
-            bias: Tensor::param(default_uniform(&[outputs], fan_in, rng)),
+            weight,
+            bias,
             stride,
             padding,
         }
@@ -118,13 +158,38 @@ impl ConvTranspose2d {
         rng: &mut impl Rng,
     ) -> ConvTranspose2d {
         let fan_in = outputs * kernel * kernel;
+        let shape = [inputs, outputs, kernel, kernel];
+        let weight = Tensor::param(default_uniform(&shape, fan_in, rng));
+        let bias = Tensor::param(default_uniform(&[outputs], fan_in, rng));
+        ConvTranspose2d::from_tensors(weight, bias, stride, padding)
+    }
+
+    /// A transposed convolution with the given `weight: [in, out, kh, kw]` and `bias: [out]`,
+    /// used as they are (make them with `Tensor::param` for the layer to learn them).
+    ///
+    /// # Panics
+    /// If the weight is not 4-D, the bias is not `[out]`, or `stride` is 0; the message shows
+    /// both shapes.
+    #[track_caller]
+    pub fn from_tensors(
+        weight: Tensor,
+        bias: Tensor,
+        stride: usize,
+        padding: usize,
+    ) -> ConvTranspose2d {
+        let (w, b) = (weight.shape(), bias.shape());
+        assert!(
+            w.len() == 4 && b == [w[1]],
+            "ConvTranspose2d::from_tensors: weight {w:?} and bias {b:?} do not fit; the weight \
+             must be [in, out, kh, kw] and the bias [out]"
+        );
+        assert!(
+            stride >= 1,
+            "ConvTranspose2d::from_tensors: the stride must be at least 1"
+        );
         ConvTranspose2d {
-            weight: Tensor::param(default_uniform(
-                &[inputs, outputs, kernel, kernel],
-                fan_in,
-                rng,
-            )),
-            bias: Tensor::param(default_uniform(&[outputs], fan_in, rng)),
+            weight,
+            bias,
             stride,
             padding,
         }
@@ -153,9 +218,22 @@ pub struct Embedding {
 impl Embedding {
     /// Vectors drawn from `N(0, 1)`.
     pub fn new(vocab: usize, dim: usize, rng: &mut impl Rng) -> Embedding {
-        Embedding {
-            weight: Tensor::param(normal(&[vocab, dim], 0.0, 1.0, rng)),
-        }
+        Embedding::from_tensor(Tensor::param(normal(&[vocab, dim], 0.0, 1.0, rng)))
+    }
+
+    /// A table with the given `weight: [vocab, dim]`, used as it is (make it with
+    /// `Tensor::param` for the layer to learn it; share it with an output layer to tie them).
+    ///
+    /// # Panics
+    /// If the weight is not 2-D; the message shows its shape.
+    #[track_caller]
+    pub fn from_tensor(weight: Tensor) -> Embedding {
+        let w = weight.shape();
+        assert!(
+            w.len() == 2,
+            "Embedding::from_tensor: weight {w:?} is not [vocab, dim]"
+        );
+        Embedding { weight }
     }
 
     /// The vectors of `ids`: `[ids.len(), dim]`.

@@ -1,7 +1,7 @@
 //! Checkpoints: a round trip restores parameters, buffers and optimizer state exactly;
 //! a checkpoint of another architecture is refused with a message that names the tensor.
 
-use nn::checkpoint::{load, save};
+use nn::checkpoint::{load, read_metadata, save, Metadata};
 use nn::{Adam, BatchNorm, CheckpointError, Linear, Module, Optimizer, Relu, Sequential};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -31,7 +31,7 @@ fn a_round_trip_restores_parameters_buffers_and_optimizer_state() {
     let a = model(8, 1);
     let mut opt_a = Adam::new(a.parameters(), 0.01);
     train_a_step(&a, &mut opt_a);
-    save(&path, &a, Some(&opt_a)).unwrap();
+    save(&path, &a, Some(&opt_a), None).unwrap();
 
     let b = model(8, 2); // different initial weights
     let mut opt_b = Adam::new(b.parameters(), 0.01);
@@ -59,7 +59,7 @@ fn a_round_trip_restores_parameters_buffers_and_optimizer_state() {
 fn a_checkpoint_of_another_architecture_names_the_first_mismatching_tensor_and_both_shapes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.safetensors");
-    save(&path, &model(8, 1), None).unwrap();
+    save(&path, &model(8, 1), None, None).unwrap();
     let wrong = model(16, 1);
     let before = wrong.parameters()[0].to_vec();
     let err = load(&path, &wrong, None).unwrap_err();
@@ -122,5 +122,107 @@ fn an_unreadable_checkpoint_says_which_file() {
     assert!(
         msg.contains("absent.safetensors") && msg.contains("cannot read"),
         "{msg}"
+    );
+}
+
+#[test]
+fn metadata_is_saved_in_the_header_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    let metadata = Metadata::from([
+        ("model".to_owned(), "mlp".to_owned()),
+        ("hidden".to_owned(), "8".to_owned()),
+    ]);
+    save(&path, &model(8, 1), None, Some(&metadata)).unwrap();
+    assert_eq!(read_metadata(&path).unwrap(), metadata);
+    // Where Python's `safetensors` looks for it: the header's `__metadata__` entry.
+    let bytes = std::fs::read(&path).unwrap();
+    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + length]).unwrap();
+    assert_eq!(header["__metadata__"]["hidden"], "8", "{header}");
+    // The metadata does not get in the way of loading the tensors.
+    load(&path, &model(8, 2), None).unwrap();
+
+    // Saved without metadata: an empty map, not an error.
+    save(&path, &model(8, 1), None, None).unwrap();
+    assert_eq!(read_metadata(&path).unwrap(), Metadata::new());
+}
+
+#[test]
+fn metadata_of_an_unreadable_file_says_which_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.safetensors");
+    std::fs::write(&path, b"not a checkpoint").unwrap();
+    let msg = read_metadata(&path).unwrap_err().to_string();
+    assert!(
+        msg.contains("broken.safetensors") && msg.contains("not a readable safetensors"),
+        "{msg}"
+    );
+    let msg = read_metadata(&dir.path().join("absent.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("absent.safetensors"), "{msg}");
+}
+
+#[test]
+fn saving_into_an_unwritable_folder_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    let path = blocker.join("model.safetensors");
+    let err = save(&path, &model(8, 1), None, None).unwrap_err();
+    assert!(matches!(err, CheckpointError::Write(_)), "{err}");
+    assert!(
+        err.to_string().contains("a-file/model.safetensors"),
+        "{err}"
+    );
+}
+
+/// Python's `safetensors` reads the metadata and the tensors. Needs a Python with
+/// `safetensors` and `numpy` (`SMALLNETS_PYTHON=/path/to/venv/bin/python`, else `python3`);
+/// without one the test says so and checks nothing else, since tests run offline and
+/// install nothing.
+#[test]
+fn python_safetensors_reads_the_metadata() {
+    let python = std::env::var("SMALLNETS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let has_safetensors = std::process::Command::new(&python)
+        .args(["-c", "import safetensors.numpy, numpy"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !has_safetensors {
+        println!(
+            "skipped: {python} cannot import safetensors and numpy; set SMALLNETS_PYTHON to a \
+             Python that can (e.g. a venv with `pip install safetensors numpy`)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    let metadata = Metadata::from([("model".to_owned(), "keras".to_owned())]);
+    let m = model(8, 1);
+    save(&path, &m, None, Some(&metadata)).unwrap();
+    let script = "import sys\n\
+                  from safetensors import safe_open\n\
+                  with safe_open(sys.argv[1], 'np') as f:\n\
+                  \x20   print(sorted(f.metadata().items()))\n\
+                  \x20   print(f.get_tensor('0.weight').sum())\n";
+    let output = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("[('model', 'keras')]"), "{stdout}");
+    let python_sum: f32 = lines.next().unwrap().parse().unwrap();
+    let rust_sum: f32 = m.parameters()[0].to_vec().iter().sum();
+    assert!(
+        (python_sum - rust_sum).abs() < 1e-4,
+        "{python_sum} vs {rust_sum}"
     );
 }

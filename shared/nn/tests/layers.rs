@@ -185,3 +185,58 @@ fn dropout_drops_in_training_and_passes_through_in_eval() {
     d.eval();
     assert_eq!(d.forward(&x).to_vec(), vec![1.0; 1000]);
 }
+
+#[test]
+fn layers_from_given_tensors_compute_with_those_tensors() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let drawn = Conv2d::new(2, 3, 3, 1, 1, &mut rng);
+    let given = Conv2d::from_tensors(
+        Tensor::param(drawn.weight.to_array()),
+        Tensor::param(drawn.bias.to_array()),
+        1,
+        1,
+    );
+    let x = Tensor::new(random(&[2, 2, 5, 5], 4));
+    assert_eq!(given.forward(&x).to_vec(), drawn.forward(&x).to_vec());
+
+    let w = random(&[3, 4], 5);
+    let linear = Linear::from_tensors(Tensor::param(w.clone()), Tensor::param(random(&[4], 6)));
+    assert_eq!(linear.weight.to_array(), w);
+    // Tied weights: the embedding's table is the linear layer's weight, the same tensor.
+    let embedding = Embedding::from_tensor(linear.weight.clone());
+    assert_eq!(
+        embedding.lookup(&[2]).to_vec(),
+        w.index_axis(ndarray::Axis(0), 2)
+            .iter()
+            .copied()
+            .collect::<Vec<f32>>()
+    );
+
+    let up = ConvTranspose2d::from_tensors(
+        Tensor::param(random(&[2, 3, 2, 2], 7)),
+        Tensor::param(random(&[3], 8)),
+        2,
+        0,
+    );
+    assert_eq!(up.forward(&x).shape(), [2, 3, 10, 10]);
+}
+
+#[test]
+#[should_panic(expected = "weight [3, 4] and bias [3] do not fit")]
+fn a_linear_bias_that_does_not_fit_the_weight_names_both_shapes() {
+    Linear::from_tensors(
+        Tensor::new(random(&[3, 4], 1)),
+        Tensor::new(random(&[3], 2)),
+    );
+}
+
+#[test]
+#[should_panic(expected = "weight [8, 1, 3] and bias [8] do not fit")]
+fn a_convolution_weight_that_is_not_4d_names_both_shapes() {
+    Conv2d::from_tensors(
+        Tensor::new(random(&[8, 1, 3], 1)),
+        Tensor::new(random(&[8], 2)),
+        1,
+        0,
+    );
+}

@@ -32,14 +32,12 @@
 //! # }
 //! ```
 //!
-//! Every writer renders the whole figure in memory, then writes it to a temporary file in
-//! the same folder and renames it into place: a crashed or interrupted run never leaves a
-//! half-written figure, and a reader of the book never sees one.
+//! Every writer renders the whole figure in memory, then writes it with
+//! `host::files::write_atomic` (a temporary file in the same folder, flushed and renamed into
+//! place): a crashed or interrupted run never leaves a half-written figure, and a reader of
+//! the book never sees one.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use plotters::style::RGBColor;
 
@@ -55,8 +53,8 @@ pub use images::{captioned_image_grid, image_grid, Normalise};
 pub use line::{line_chart, Scale, Series};
 pub use scatter::{scatter, Guide};
 
-/// Everything that can go wrong while writing a figure. Each message starts with the path
-/// of the figure, so a learner knows which one failed.
+/// Everything that can go wrong while writing a figure. Each message names the figure's
+/// path, so a learner knows which one failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// There was nothing to draw (no series, no points, no images, no classes).
@@ -76,13 +74,10 @@ pub enum PlotError {
     #[error("{path}: {reason}")]
     Invalid { path: PathBuf, reason: String },
 
-    /// Creating the folder or writing the file failed.
-    #[error("{path}: could not write the figure ({source}); check that the folder can be created and is writable")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Creating the folder or writing the file failed (the message names the step and the
+    /// system's reason; an earlier figure at that path is left as it was).
+    #[error(transparent)]
+    Io(#[from] host::files::WriteError),
 
     /// plotters reported an error while drawing (this is a bug in this crate if it happens).
     #[error("{path}: drawing failed: {message}")]
@@ -96,8 +91,8 @@ impl PlotError {
             PlotError::Empty { path, .. }
             | PlotError::Mismatch { path, .. }
             | PlotError::Invalid { path, .. }
-            | PlotError::Io { path, .. }
             | PlotError::Draw { path, .. } => path,
+            PlotError::Io(error) => &error.path,
         }
     }
 }
@@ -160,44 +155,13 @@ pub fn colour(i: usize) -> RGBColor {
 /// default sans-serif font; no font file is embedded or needed to build.
 pub(crate) const FONT: &str = "sans-serif";
 
-/// Writes `bytes` to `path` so that `path` is either its old self or the complete new
-/// file, never half of one: write a temporary file beside it, flush it, rename it.
+/// Writes a rendered figure to `path`, whole or not at all ([`host::files::write_atomic`]).
 /// Creates the parent folder if it is missing.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    let io = |source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let Some(file_name) = path.file_name() else {
+    if path.file_name().is_none() {
         return Err(invalid(path, "the figure's path has no file name"));
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir).map_err(io)?;
-
-    // Rename is atomic only within one file system, hence the same folder. The process
-    // id and a counter keep two writers (threads or runs) from sharing a temporary name.
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
-        // Best effort: the temporary file may not exist if creating it was what failed.
-        let _ = fs::remove_file(&tmp);
-        return Err(io(source));
     }
-    Ok(())
+    Ok(host::files::write_atomic(path, bytes)?)
 }
 
 /// Escapes text for SVG/XML content and attribute values.
@@ -228,24 +192,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn atomic_write_creates_the_folder_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/figure.txt");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = fs::read_dir(dir.path().join("a/b"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("figure.txt")]);
-    }
-
-    #[test]
     fn atomic_write_under_a_file_names_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("not-a-folder");
-        fs::write(&blocker, b"x").unwrap();
+        std::fs::write(&blocker, b"x").unwrap();
         let path = blocker.join("figure.svg");
         let err = write_atomically(&path, b"x").unwrap_err();
         assert!(matches!(err, PlotError::Io { .. }), "{err}");

@@ -277,9 +277,11 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     entries: &[(LegendKey, &str)],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     use plotters::style::text_anchor::{HPos, Pos, VPos};
-    let row = 24;
-    for (k, (key, name)) in entries.iter().enumerate() {
-        let y = 20 + row * k as i32;
+    let (row, line) = (24, 18);
+    // A name too long for the column is wrapped at spaces, so it never runs off the figure.
+    let room = f64::from(area.dim_in_pixel().0.saturating_sub(42));
+    let mut y = 20;
+    for (key, name) in entries {
         match *key {
             LegendKey::Line(c) => {
                 area.draw(&PathElement::new(vec![(4, y), (30, y)], c.stroke_width(3)))?
@@ -290,9 +292,36 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             .into_font()
             .color(&BLACK)
             .pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(name.to_string(), (38, y), style))?;
+        let lines = wrap(name, room, LABEL_SIZE / 1.24);
+        for (i, text) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                text.clone(),
+                (38, y + line * i as i32),
+                style.clone(),
+            ))?;
+        }
+        y += row + line * (lines.len() as i32 - 1);
     }
     Ok(())
+}
+
+/// `text` broken at spaces into lines about `width` pixels wide at `size` px (a single word
+/// longer than that stays whole).
+pub(crate) fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(last) if text_width(&format!("{last} {word}"), size) <= width => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
 }
 
 /// The width in pixels a legend with these names needs (0 for none).
@@ -420,6 +449,18 @@ mod tests {
         // 0.3 .. 0.5: less than a factor of two, round linear steps.
         let t = log_ticks(&(0.3f64.log10()..0.5f64.log10()));
         assert!(t.len() >= 2, "{t:?}");
+    }
+
+    #[test]
+    fn long_legend_names_wrap_at_spaces() {
+        let lines = wrap("train (mean of each tenth of an epoch)", 180.0, 13.7);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(
+            lines.iter().all(|l| text_width(l, 13.7) <= 180.0),
+            "{lines:?}"
+        );
+        assert_eq!(lines.join(" "), "train (mean of each tenth of an epoch)");
+        assert_eq!(wrap("test", 180.0, 13.7), ["test"]);
     }
 
     #[test]

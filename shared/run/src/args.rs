@@ -59,23 +59,12 @@ impl CommonArgs {
             .unwrap_or_else(|| PathBuf::from("runs").join(project))
     }
 
-    /// Threads to use: `--threads`, else `SMALLNETS_THREADS`, else every available core.
+    /// Threads to use: `--threads`, else `SMALLNETS_THREADS`, else every available core
+    /// (see [`host::threads::resolve`]).
     ///
     /// # Errors
     /// If `SMALLNETS_THREADS` is set but is not a whole number from 1 up.
-    pub fn threads(&self) -> anyhow::Result<usize> {
-        if let Some(n) = self.threads {
-            return Ok(usize::from(n));
-        }
-        match std::env::var("SMALLNETS_THREADS") {
-            Ok(text) => match text.trim().parse::<usize>() {
-                Ok(n) if n >= 1 => Ok(n),
-                _ => anyhow::bail!(
-                    "the environment variable SMALLNETS_THREADS is {text:?}; set it to a whole \
-                     number of threads from 1 up, or unset it to use every core"
-                ),
-            },
-            Err(_) => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
-        }
+    pub fn threads(&self) -> Result<usize, host::threads::ThreadsError> {
+        host::threads::resolve(self.threads.map(usize::from))
     }
 }

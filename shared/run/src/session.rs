@@ -38,8 +38,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Resolves the common flags, prints the configuration line (the project's own settings in
-    /// `config`, then seed, threads and data folder) and starts the clock.
+    /// Sets up the machine (the allocator setting, then the thread count from `--threads` or
+    /// `SMALLNETS_THREADS`, applied to every backend), resolves the other common flags, prints
+    /// the configuration line (the project's own settings in `config`, then seed, threads and
+    /// data folder) and starts the clock. Call it first in `main`, before any other thread
+    /// exists (see [`host::memory::keep_freed_memory`]).
     ///
     /// # Errors
     /// If `SMALLNETS_THREADS` is malformed.
@@ -48,8 +51,9 @@ impl Session {
         common: &CommonArgs,
         config: &[(&str, String)],
     ) -> anyhow::Result<Self> {
+        host::memory::keep_freed_memory();
         let threads = common.threads()?;
-        tensor::keep_freed_memory();
+        host::threads::use_threads(threads);
         let data_dir = common.data_dir();
         let settings: String = config
             .iter()

@@ -71,7 +71,7 @@ impl Model {
 }
 
 fn main() {
-    tensor::keep_freed_memory(); // as every training run does
+    host::memory::keep_freed_memory(); // as every training run does
     let args: Vec<String> = std::env::args().collect();
     let threads: Vec<usize> = match args.iter().position(|a| a == "--threads") {
         Some(i) => vec![args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(1)],
@@ -87,7 +87,7 @@ fn main() {
         .position(|a| a == "--steps")
         .and_then(|i| args.get(i + 1)?.parse().ok());
     for &t in &threads {
-        tensor::set_threads(t);
+        host::threads::use_threads(t);
         for &batch in &batches {
             let model = Model::new();
             let x = Tensor::new(filled(&[batch, 1, 28, 28], 99, 1.0));

@@ -100,7 +100,7 @@ fn bench_conv(layer: usize, batch: usize, c: usize, o: usize, hw: usize, threads
 }
 
 fn main() {
-    tensor::keep_freed_memory(); // as every training run does
+    host::memory::keep_freed_memory(); // as every training run does
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| {
         args.iter()
@@ -130,7 +130,7 @@ fn main() {
         only.as_deref() != Some("gemm"),
     );
     for &threads in &thread_counts {
-        tensor::set_threads(threads);
+        host::threads::use_threads(threads);
         if gemms {
             for size in [256, 512, 1024, 2048] {
                 bench_gemm(size, size, size, threads);

@@ -5,16 +5,13 @@ mod engine;
 mod fast;
 pub mod gradcheck;
 mod graph;
-mod memory;
 pub mod ops;
 mod tensor;
 
 pub use broadcast::{broadcast_shapes, reduce_to_shape};
 pub use engine::{engine, set_engine, with_engine, Engine, ENGINE_VARIABLE};
 pub use fast::gemm;
-pub use fast::parallel::{set_threads, threads};
 pub use graph::{grad_enabled, no_grad};
-pub use memory::keep_freed_memory;
 pub use ops::conv::{conv2d, conv_transpose2d};
 pub use ops::conv_pool::conv2d_max_pool2d;
 pub use ops::dropout::dropout;

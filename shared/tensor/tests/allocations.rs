@@ -68,7 +68,7 @@ const SLACK: usize = 4096;
 
 #[test]
 fn elementwise_ops_and_reductions_allocate_only_their_outputs() {
-    tensor::set_threads(2);
+    host::threads::use_threads(2);
     let shape = [64, 32, 64]; // 131,072 values: large enough to be split between threads
     let values = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
         (i[0] + 2 * i[1] + 3 * i[2]) as f32 * 0.01 - 1.0

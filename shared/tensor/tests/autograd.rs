@@ -188,11 +188,11 @@ fn pooling_softmax_and_cross_entropy_give_known_values() {
 fn large_elementwise_ops_split_between_threads_give_the_same_numbers() {
     let a = Tensor::new(random(&[300, 700], 1));
     let b = Tensor::new(random(&[300, 700], 2));
-    tensor::set_threads(2);
+    host::threads::use_threads(2);
     let two = (&(&a * &b).tanh() + &a).to_array();
-    tensor::set_threads(1);
+    host::threads::use_threads(1);
     let one = (&(&a * &b).tanh() + &a).to_array();
-    tensor::set_threads(2);
+    host::threads::use_threads(2);
     assert_eq!(one, two);
     let direct = a.value().to_owned() * b.value().to_owned();
     let direct = direct.mapv(f32::tanh) + a.value();
@@ -221,7 +221,7 @@ fn same_seed_and_threads_give_identical_training_steps() {
 #[test]
 fn a_threaded_convolution_gives_identical_gradients_every_time() {
     // Large enough to be split between two threads, and between blocks of images.
-    tensor::set_threads(2);
+    host::threads::use_threads(2);
     let x = Tensor::param(random(&[64, 8, 12, 12], 1));
     let w = Tensor::param(random(&[16, 8, 3, 3], 2));
     let run = || {
@@ -271,14 +271,14 @@ fn large_poolings_and_relus_split_between_threads_match_the_definition() {
     for (k, s) in [(2, 2), (3, 2)] {
         let mut results = Vec::new();
         for threads in [1, 2] {
-            tensor::set_threads(threads);
+            host::threads::use_threads(threads);
             let xt = Tensor::param(x.clone());
             let y = tensor::max_pool2d(&xt, k, s);
             let r = random(&y.shape(), 12);
             (&y.relu() * &Tensor::new(r.clone())).sum().backward();
             results.push((y.to_array(), xt.grad().unwrap(), r));
         }
-        tensor::set_threads(2);
+        host::threads::use_threads(2);
         assert_eq!(
             results[0].0, results[1].0,
             "{k}x{k}: forward, 1 vs 2 threads"

@@ -29,7 +29,7 @@ const TOLERANCE: f32 = 1e-5;
 
 /// The fast engine's thread count in these tests: two, so that large enough work is split.
 fn two_threads() {
-    tensor::set_threads(2);
+    host::threads::use_threads(2);
 }
 
 fn random(shape: &[usize], rng: &mut ChaCha8Rng) -> ArrayD<f32> {

@@ -874,7 +874,7 @@ mod tests {
     /// Runs conv2d forward and backward on two threads and checks every output and
     /// gradient against [`by_definition`].
     fn check(x_shape: [usize; 4], w_shape: [usize; 4], stride: usize, pad: usize) {
-        crate::set_threads(2);
+        host::threads::use_threads(2);
         let (x, w, b) = (
             random(&x_shape, 1),
             random(&w_shape, 2),

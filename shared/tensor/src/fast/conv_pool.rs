@@ -111,7 +111,7 @@ mod tests {
     /// The fused op and the two ops it replaces, on two threads: every output and every
     /// gradient must be bit-identical (the same sums, in the same order).
     fn check(x_shape: [usize; 4], w_shape: [usize; 4], stride: usize, pad: usize, k: usize) {
-        crate::set_threads(2);
+        host::threads::use_threads(2);
         let (x, w, b) = (
             random(&x_shape, 1),
             random(&w_shape, 2),

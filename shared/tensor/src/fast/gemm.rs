@@ -101,7 +101,7 @@ mod tests {
         let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
         let b = Array2::from_shape_fn((n, k), |(i, j)| ((i * 5 + j) % 13) as f32 - 6.0);
         let mut c = Array2::<f32>::zeros((m, n));
-        crate::set_threads(2);
+        host::threads::use_threads(2);
         gemm(1.0, a.view(), b.t(), 0.0, c.view_mut()); // b used transposed, no copy
         for i in 0..m {
             for j in 0..n {
@@ -121,7 +121,7 @@ mod tests {
                 ((i * 3 + j * 11) % 19) as f32 * 0.1 - 0.9
             }),
         );
-        crate::set_threads(2);
+        host::threads::use_threads(2);
         let run = || {
             let mut c = Array2::<f32>::zeros((300, 400));
             gemm(1.0, a.view(), b.view(), 0.0, c.view_mut());

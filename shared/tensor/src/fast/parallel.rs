@@ -7,40 +7,15 @@
 //! so the same seed and thread count give bit-identical results.
 
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// 0 means "not decided yet": read `SMALLNETS_THREADS`, else use every core.
-static THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// Below this many output elements an op runs on one thread: handing a piece to another
 /// thread and waiting for it costs about as much as 20,000 additions.
 pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
 
-/// The number of threads ops use: set by [`set_threads`], else the environment variable
-/// `SMALLNETS_THREADS`, else the number of cores.
-pub fn threads() -> usize {
-    match THREADS.load(Ordering::Relaxed) {
-        0 => {
-            let n = std::env::var("SMALLNETS_THREADS")
-                .ok()
-                .and_then(|s| s.trim().parse::<usize>().ok())
-                .filter(|&n| n >= 1)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            THREADS.store(n, Ordering::Relaxed);
-            n
-        }
-        n => n,
-    }
-}
-
-/// Sets the number of threads ops use (a project's `--threads`).
-///
-/// # Panics
-/// If `n` is 0.
-#[track_caller]
-pub fn set_threads(n: usize) {
-    assert!(n >= 1, "set_threads: need at least one thread, got 0");
-    THREADS.store(n, Ordering::Relaxed);
+/// The number of threads ops use: [`host::threads::current`], which a program sets once with
+/// `host::threads::use_threads` (its `--threads`, else `SMALLNETS_THREADS`, else every core).
+pub(crate) fn threads() -> usize {
+    host::threads::current()
 }
 
 /// How many pieces an op over `elements` values is split into: one below
@@ -313,7 +288,7 @@ mod tests {
 
     #[test]
     fn collected_pieces_hold_every_value_in_order() {
-        set_threads(2);
+        host::threads::use_threads(2);
         let n = 3 * 50_000; // more than PARALLEL_MIN_ELEMENTS: two pieces, of whole units of 3
         let values = collect_pieces(n, 3, |range| range.map(|i| i as u64 * 7));
         assert_eq!(values, (0..n as u64).map(|i| i * 7).collect::<Vec<_>>());
