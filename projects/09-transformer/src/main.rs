@@ -178,7 +178,6 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("tied", args.tied.to_string()),
     ];
     let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
-    tensor::set_threads(session.threads);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
         format!(
             "cannot create the output folder {}; pass --out with a writable folder",
