@@ -1,5 +1,7 @@
 // Exercise 1 of chapter 9: scaled dot-product attention with the causal mask. Its tests:
 // `cargo exercises test attention`.
+// Arguments and imports stay unused until you write the body: this keeps the compiler quiet.
+#![allow(unused_variables, unused_imports)]
 
 use tensor::Tensor;
 
@@ -16,16 +18,9 @@ use tensor::Tensor;
 /// If `queries > keys`.
 #[track_caller]
 pub fn causal_mask(queries: usize, keys: usize) -> Tensor {
-    assert!(queries <= keys, "causal_mask: {queries} queries but only {keys} keys");
-    let offset = keys - queries;
-    let mask = ndarray::Array2::from_shape_fn((queries, keys), |(i, j)| {
-        if j <= i + offset {
-            0.0
-        } else {
-            f32::NEG_INFINITY
-        }
-    });
-    Tensor::new(mask)
+    // TODO: a [queries, keys] array (ndarray::Array2::from_shape_fn) of 0.0 where
+    // j <= i + (keys - queries) and f32::NEG_INFINITY elsewhere, as a Tensor::new.
+    todo!("causal_mask: 0 on and below the (shifted) diagonal, -inf above it")
 }
 // ANCHOR_END: causal_mask
 
@@ -37,13 +32,9 @@ pub fn causal_mask(queries: usize, keys: usize) -> Tensor {
 /// Row `i` of the softmax holds how much query `i` takes from each position: positive
 /// weights that sum to 1, zero on every position after its own.
 pub fn attention(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {
-    let (queries, d) = (q.shape()[2], q.shape()[3]);
-    let keys = k.shape()[2];
-    // How well each query matches each key: [B, H, Tq, d]·[B, H, d, Tk] -> [B, H, Tq, Tk].
-    // Divided by √d so that the scores keep a variance near 1 whatever the head size: a
-    // softmax of large scores is nearly one-hot, and its gradient nearly zero.
-    let scores = q.matmul(&k.transpose(2, 3)).scale(1.0 / (d as f32).sqrt());
-    let weights = scores.add(&causal_mask(queries, keys)).softmax(3);
-    weights.matmul(v) // [B, H, Tq, Tk]·[B, H, Tk, d] -> [B, H, Tq, d]
+    // TODO: scores [B, H, Tq, Tk] = q times k with its last two axes swapped, divided by
+    // √d; add causal_mask(Tq, Tk) (it broadcasts over B and H); softmax along the last
+    // axis; multiply by v.
+    todo!("attention: softmax(q·kᵀ/√d + mask)·v")
 }
 // ANCHOR_END: attention

@@ -1,5 +1,7 @@
 // Exercise 2 of chapter 9: splitting the width into heads, and merging them back. Its tests:
 // `cargo exercises test heads`.
+// Arguments and imports stay unused until you write the body: this keeps the compiler quiet.
+#![allow(unused_variables, unused_imports)]
 
 use tensor::Tensor;
 
@@ -12,9 +14,8 @@ use tensor::Tensor;
 /// If `C` is not a multiple of `heads`.
 #[track_caller]
 pub fn split_heads(x: &Tensor, heads: usize) -> Tensor {
-    let (b, t, c) = (x.shape()[0], x.shape()[1], x.shape()[2]);
-    assert!(c % heads == 0, "split_heads: width {c} is not a multiple of {heads} heads");
-    x.reshape(&[b, t, heads, c / heads]).permute(&[0, 2, 1, 3])
+    // TODO: reshape [B, T, C] to [B, T, heads, C/heads], then swap the T and heads axes.
+    todo!("split_heads: [B, T, C] -> [B, heads, T, C/heads]")
 }
 // ANCHOR_END: split_heads
 
@@ -22,7 +23,7 @@ pub fn split_heads(x: &Tensor, heads: usize) -> Tensor {
 /// The inverse of [`split_heads`]: `[B, heads, T, d]` -> `[B, T, heads·d]`, each position's
 /// heads side by side again.
 pub fn merge_heads(x: &Tensor) -> Tensor {
-    let (b, h, t, d) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
-    x.permute(&[0, 2, 1, 3]).reshape(&[b, t, h * d])
+    // TODO: undo split_heads, in the opposite order.
+    todo!("merge_heads: [B, heads, T, d] -> [B, T, heads·d]")
 }
 // ANCHOR_END: merge_heads

@@ -1,5 +1,7 @@
 // Exercise 4 of chapter 9: attention with a key-value cache. Its tests:
 // `cargo exercises test kv_cache`.
+// Arguments and imports stay unused until you write the body: this keeps the compiler quiet.
+#![allow(unused_variables, unused_imports)]
 
 use tensor::Tensor;
 
@@ -16,16 +18,8 @@ use crate::model::KvCache;
 /// context's: the keys and values of earlier positions never change, since a position
 /// sees only what came before it.
 pub fn cached_attention(cache: &mut KvCache, q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {
-    let (k, v) = match (&cache.keys, &cache.values) {
-        (Some(old_k), Some(old_v)) => (
-            Tensor::concat(&[old_k.clone(), k.clone()], 2),
-            Tensor::concat(&[old_v.clone(), v.clone()], 2),
-        ),
-        _ => (k.clone(), v.clone()),
-    };
-    let out = attention(q, &k, &v);
-    cache.keys = Some(k);
-    cache.values = Some(v);
-    out
+    // TODO: join cache.keys (if any) and k along axis 2 with Tensor::concat, the same for
+    // the values; store both back in the cache; attend with the new queries.
+    todo!("cached_attention: extend the cache, then attention(q, all keys, all values)")
 }
 // ANCHOR_END: kv_cache

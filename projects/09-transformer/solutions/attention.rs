@@ -16,7 +16,10 @@ use tensor::Tensor;
 /// If `queries > keys`.
 #[track_caller]
 pub fn causal_mask(queries: usize, keys: usize) -> Tensor {
-    assert!(queries <= keys, "causal_mask: {queries} queries but only {keys} keys");
+    assert!(
+        queries <= keys,
+        "causal_mask: {queries} queries but only {keys} keys"
+    );
     let offset = keys - queries;
     let mask = ndarray::Array2::from_shape_fn((queries, keys), |(i, j)| {
         if j <= i + offset {

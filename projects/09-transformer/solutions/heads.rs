@@ -13,7 +13,10 @@ use tensor::Tensor;
 #[track_caller]
 pub fn split_heads(x: &Tensor, heads: usize) -> Tensor {
     let (b, t, c) = (x.shape()[0], x.shape()[1], x.shape()[2]);
-    assert!(c % heads == 0, "split_heads: width {c} is not a multiple of {heads} heads");
+    assert!(
+        c % heads == 0,
+        "split_heads: width {c} is not a multiple of {heads} heads"
+    );
     x.reshape(&[b, t, heads, c / heads]).permute(&[0, 2, 1, 3])
 }
 // ANCHOR_END: split_heads

@@ -51,7 +51,11 @@ pub fn loss_against_time(
 pub fn samples_markdown(samples: &[(String, String)]) -> String {
     let mut out = String::new();
     for (heading, text) in samples {
-        let _ = write!(out, "**{heading}**\n\n```text\n{}\n```\n\n", text.trim_end());
+        let _ = write!(
+            out,
+            "**{heading}**\n\n```text\n{}\n```\n\n",
+            text.trim_end()
+        );
     }
     out
 }

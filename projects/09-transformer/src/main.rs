@@ -84,6 +84,10 @@ struct TrainArgs {
     /// own weights.
     #[arg(long)]
     tied: bool,
+    /// Measure the validation loss every N steps (and after the last). Default: ten times
+    /// in a run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    eval_every: Option<u32>,
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
     temperature: f32,
@@ -95,7 +99,11 @@ struct TrainArgs {
 #[derive(Args)]
 struct SampleArgs {
     /// The checkpoint a training run saved.
-    #[arg(long, value_name = "PATH", default_value = "runs/09-transformer/model.safetensors")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "runs/09-transformer/model.safetensors"
+    )]
     checkpoint: PathBuf,
     /// The text to start from; the model continues it.
     #[arg(long, default_value = "ROMEO:")]
@@ -121,7 +129,9 @@ struct SampleArgs {
 fn probability(text: &str) -> Result<f32, String> {
     match text.parse::<f32>() {
         Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
-        _ => Err(format!("{text:?} is not a probability from 0 up to (not including) 1")),
+        _ => Err(format!(
+            "{text:?} is not a probability from 0 up to (not including) 1"
+        )),
     }
 }
 
@@ -153,7 +163,9 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         weight_decay: args.weight_decay,
         clip: args.clip,
         dropout: args.dropout,
-        eval_every: (args.steps as usize / 10).max(1),
+        eval_every: args
+            .eval_every
+            .map_or((args.steps as usize / 10).max(1), |n| n as usize),
         ..TrainConfig::default()
     };
     anyhow::ensure!(
@@ -293,41 +305,50 @@ fn train_and_sample(
     let mut progress = session.progress("training", config.steps as u64);
     let mut sample_rng = session.rngs.noise.clone();
     let mut samples = Vec::new();
-    let prompt = text.vocab.encode("\n").unwrap_or_else(|_| vec![text.train[0]]);
+    let prompt = text
+        .vocab
+        .encode("\n")
+        .unwrap_or_else(|_| vec![text.train[0]]);
     let mut last_step = 0;
     let mut rng = session.rngs.shuffle.clone();
-    let training = train::train(model, &text.train, &text.valid, config, &mut rng, |event| {
-        match event {
-            Event::Step { step, loss } => {
-                progress.advance(
-                    (step - last_step) as u64,
-                    (config.batch * config.seq_len) as u64,
-                    &[("loss", loss)],
-                );
-                last_step = step;
-            }
-            Event::Evaluated { point, model } => {
-                let how = Sampling {
-                    temperature: args.temperature,
-                    top_k: None,
-                    cache: true,
-                };
-                let ids = generate(model, &prompt, 200, how, &mut sample_rng);
-                let sample = text.vocab.decode(&ids);
-                println!(
-                    "step {} ({:.0} s): train loss {:.4}, validation loss {:.4}",
-                    point.step, point.seconds, point.train_loss, point.valid_loss
-                );
-                samples.push((
-                    format!(
-                        "after {} steps ({:.0} s, validation loss {:.2})",
-                        point.step, point.seconds, point.valid_loss
-                    ),
-                    sample,
-                ));
-            }
-        }
-    })?;
+    let training =
+        train::train(
+            model,
+            &text.train,
+            &text.valid,
+            config,
+            &mut rng,
+            |event| match event {
+                Event::Step { step, loss } => {
+                    progress.advance(
+                        (step - last_step) as u64,
+                        (config.batch * config.seq_len) as u64,
+                        &[("loss", loss)],
+                    );
+                    last_step = step;
+                }
+                Event::Evaluated { point, model } => {
+                    let how = Sampling {
+                        temperature: args.temperature,
+                        top_k: None,
+                        cache: true,
+                    };
+                    let ids = generate(model, &prompt, 200, how, &mut sample_rng);
+                    let sample = text.vocab.decode(&ids);
+                    println!(
+                        "step {} ({:.0} s): train loss {:.4}, validation loss {:.4}",
+                        point.step, point.seconds, point.train_loss, point.valid_loss
+                    );
+                    samples.push((
+                        format!(
+                            "after {} steps ({:.0} s, validation loss {:.2})",
+                            point.step, point.seconds, point.valid_loss
+                        ),
+                        sample,
+                    ));
+                }
+            },
+        )?;
     progress.finish();
     println!(
         "trained {} steps in {:.1} s ({:.1} ms per step, median); validation loss {:.4}",
@@ -386,7 +407,11 @@ fn sample(args: SampleArgs) -> anyhow::Result<()> {
         ids.len(),
         seconds,
         ids.len() as f64 / seconds.max(1e-9),
-        if how.cache { "key-value cache" } else { "no cache" }
+        if how.cache {
+            "key-value cache"
+        } else {
+            "no cache"
+        }
     );
     Ok(())
 }

@@ -237,7 +237,10 @@ impl Gpt {
             self.config.context
         );
         let ids: Vec<usize> = ids.iter().map(|&i| i as usize).collect();
-        let tokens = self.token_embedding.index_select(&ids).reshape(&[batch, t, c]);
+        let tokens = self
+            .token_embedding
+            .index_select(&ids)
+            .reshape(&[batch, t, c]);
         let positions = self.position_embedding.narrow(0, start, t); // [T, C], broadcast
         let mut x = dropout.apply(&tokens.add(&positions));
         for (i, block) in self.blocks.iter().enumerate() {
@@ -263,7 +266,10 @@ impl Gpt {
     pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
         let mut named = vec![
             ("token_embedding".to_string(), self.token_embedding.clone()),
-            ("position_embedding".to_string(), self.position_embedding.clone()),
+            (
+                "position_embedding".to_string(),
+                self.position_embedding.clone(),
+            ),
         ];
         let mut add = |prefix: String, module: &dyn Module| {
             for (name, t) in module.named_parameters() {
@@ -289,7 +295,10 @@ impl Gpt {
 
     /// The trainable tensors, for the optimizer.
     pub fn parameters(&self) -> Vec<Tensor> {
-        self.named_parameters().into_iter().map(|(_, t)| t).collect()
+        self.named_parameters()
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
     }
 
     /// How many numbers training adjusts.

@@ -137,7 +137,11 @@ pub fn random_windows(
     seq_len: usize,
     rng: &mut impl Rng,
 ) -> (Vec<u32>, Vec<usize>) {
-    assert!(ids.len() > seq_len, "a text of {} characters has no window of {seq_len}", ids.len());
+    assert!(
+        ids.len() > seq_len,
+        "a text of {} characters has no window of {seq_len}",
+        ids.len()
+    );
     let mut inputs = Vec::with_capacity(batch * seq_len);
     let mut targets = Vec::with_capacity(batch * seq_len);
     for _ in 0..batch {
@@ -157,7 +161,8 @@ pub fn loss(logits: &Tensor, targets: &[usize]) -> Tensor {
 /// Whether to measure the validation loss after `step`: every `eval_every` steps, after
 /// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
 fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
-    let early = step < config.eval_every && step >= 50 && step % 50 == 0 && (step / 50).is_power_of_two();
+    let early =
+        step < config.eval_every && step >= 50 && step % 50 == 0 && (step / 50).is_power_of_two();
     step % config.eval_every == 0 || step == config.steps || early
 }
 
@@ -184,7 +189,11 @@ pub fn train(
         .partition(|(name, t)| decays(name, &t.shape()));
     let params = model.parameters();
     let adamw = |params: Vec<(String, Tensor)>, decay: f32| {
-        let mut adam = Adam::adamw(params.into_iter().map(|(_, t)| t).collect(), config.lr, decay);
+        let mut adam = Adam::adamw(
+            params.into_iter().map(|(_, t)| t).collect(),
+            config.lr,
+            decay,
+        );
         adam.beta2 = 0.99; // as nanoGPT for small models: the second moment adapts faster
         adam
     };
