@@ -40,9 +40,9 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            batch: 32,
-            seq_len: 128,
-            steps: 4000,
+            batch: 12,
+            seq_len: 64,
+            steps: 8000,
             lr: 2e-3,
             warmup: 100,
             final_lr_fraction: 0.1,

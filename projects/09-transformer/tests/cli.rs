@@ -52,7 +52,7 @@ fn a_short_run_writes_its_results_and_sampling_repeats_itself_with_or_without_th
         assert!(value.is_finite() && value > 0.0, "{key} = {value}");
     }
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
-    run::cli_test::assert_svg_figures(&out, &["loss_time.svg"]);
+    run::cli_test::assert_svg_figures(&out, &["loss_time.svg", "attention.svg"]);
     for file in ["samples.md", "baselines.md", "speed.json"] {
         assert!(out.join(file).is_file(), "no {file}");
     }
