@@ -79,3 +79,19 @@ pub fn generate(
     })
 }
 // ANCHOR_END: generate
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_keeps_the_k_largest_and_ties_with_the_kth() {
+        let mut logits = [0.5, 3.0, -1.0, 2.0, 2.0, 0.0];
+        keep_top_k(&mut logits, 2);
+        let kept: Vec<bool> = logits.iter().map(|l| l.is_finite()).collect();
+        assert_eq!(kept, [false, true, false, true, true, false], "{logits:?}");
+        let mut all = [1.0, 2.0];
+        keep_top_k(&mut all, 5);
+        assert_eq!(all, [1.0, 2.0], "k above the vocabulary keeps everything");
+    }
+}

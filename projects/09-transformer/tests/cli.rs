@@ -95,6 +95,29 @@ fn a_short_run_writes_its_results_and_sampling_repeats_itself_with_or_without_th
 }
 
 #[test]
+fn a_text_of_ones_own_trains_with_its_own_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("own.txt");
+    let line = "fn main() { println!(\"hello, attention\"); }\n";
+    std::fs::write(&own, line.repeat(200)).unwrap();
+    let out = dir.path().join("run");
+    let output = run(&[&QUICK[..], &["--text", s(&own), "--out", s(&out)]].concat());
+    assert!(output.status.success(), "{}", text(&output));
+    let m = metrics(&out);
+    assert_eq!(m["dataset"], "own");
+    let loss = m["metrics"]["val_loss"].as_f64().unwrap();
+    let uniform = (line
+        .chars()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as f64)
+        .ln();
+    assert!(
+        loss < uniform,
+        "validation loss {loss} is not below a uniform guess {uniform}"
+    );
+}
+
+#[test]
 fn bad_flags_and_files_get_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
