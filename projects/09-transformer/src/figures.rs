@@ -110,7 +110,8 @@ pub fn attention_weights(model: &Gpt, ids: &[u32]) -> Vec<Vec<Array2<f32>>> {
 
 /// The attention maps of the heads of `layers` (indices) as one SVG: a grid per head, row
 /// `i` the position reading, column `j` the position read, darker for more weight; the
-/// characters along both axes.
+/// characters along both axes. Two heads side by side, so that the figure fits the book's
+/// column at full size.
 pub fn attention_svg(maps: &[Vec<Array2<f32>>], layers: &[usize], chars: &[char]) -> String {
     let t = chars.len();
     let cell = 11.0;
@@ -118,8 +119,10 @@ pub fn attention_svg(maps: &[Vec<Array2<f32>>], layers: &[usize], chars: &[char]
     let grid = t as f64 * cell;
     let gap = 30.0;
     let heads = maps.first().map_or(0, Vec::len);
-    let width = heads as f64 * (label + grid + gap) + gap;
-    let height = layers.len() as f64 * (label + grid + 2.0 * gap) + gap;
+    let across = heads.clamp(1, 2);
+    let rows_per_layer = heads.div_ceil(across);
+    let width = across as f64 * (label + grid + gap) + gap;
+    let height = (layers.len() * rows_per_layer) as f64 * (label + grid + 2.0 * gap) + gap;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"9\">\n\
@@ -133,10 +136,11 @@ pub fn attention_svg(maps: &[Vec<Array2<f32>>], layers: &[usize], chars: &[char]
         '&' => "&amp;".to_string(),
         c => c.to_string(),
     };
-    for (row, &layer) in layers.iter().enumerate() {
-        let top = gap + row as f64 * (label + grid + 2.0 * gap);
+    for (n, &layer) in layers.iter().enumerate() {
         for (h, map) in maps[layer].iter().enumerate() {
-            let left = gap + h as f64 * (label + grid + gap);
+            let row = n * rows_per_layer + h / across;
+            let top = gap + row as f64 * (label + grid + 2.0 * gap);
+            let left = gap + (h % across) as f64 * (label + grid + gap);
             let _ = writeln!(
                 svg,
                 "<text x=\"{left}\" y=\"{}\" font-size=\"12\">layer {}, head {}</text>",
