@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
         Cell::from_name(args.get(1).map_or("lstm", String::as_str)).expect("rnn, gru or lstm");
     let steps: usize = args.get(2).map_or(Ok(30), |s| s.parse())?;
     let threads: usize = args.get(3).map_or(Ok(2), |s| s.parse())?;
-    tensor::set_threads(threads);
+    host::threads::use_threads(threads);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../data/text/tinyshakespeare.txt");
     let text = charlm::text::load_text(&path, 32, 64)?;

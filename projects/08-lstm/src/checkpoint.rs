@@ -1,25 +1,24 @@
 //! Saving a trained [`CharModel`] with its vocabulary, and loading it back to sample from.
 //!
-//! The file is safetensors (via `nn::checkpoint`): the parameter arrays, plus two small
-//! tensors: `vocab`, each character's Unicode scalar value (an f32 holds every one exactly:
-//! they are below 2²¹), and `shape`, the cell (0 RNN, 1 GRU, 2 LSTM), `V`, `H` and the number
-//! of layers.
+//! The file is safetensors (via `nn::checkpoint`): the parameter arrays, and in the header's
+//! metadata, as text, what it takes to rebuild the model from the file alone: the project
+//! that wrote it, the cell, the hidden size, the number of layers and the vocabulary (its
+//! characters, in order), as 07-rnn's checkpoints do.
 
 use std::path::Path;
 
 use anyhow::Context;
 use data::text::Vocab;
-use ndarray::Array1;
+use nn::checkpoint::Metadata;
 use tensor::Tensor;
 
 use crate::model::{Cell, CharModel, ModelConfig};
 
-/// The model's parameters, the vocabulary and the shape, as `nn::checkpoint` sees them.
-struct Saved<'a> {
-    model: &'a CharModel,
-    vocab: Tensor,
-    shape: Tensor,
-}
+/// The metadata key naming the project, and its value.
+const PROJECT: (&str, &str) = ("project", "08-lstm");
+
+/// The model's parameters, as `nn::checkpoint` sees them.
+struct Saved<'a>(&'a CharModel);
 
 impl nn::Module for Saved<'_> {
     fn forward(&self, _x: &Tensor) -> Tensor {
@@ -27,34 +26,8 @@ impl nn::Module for Saved<'_> {
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        self.model.named_parameters()
+        self.0.named_parameters()
     }
-
-    fn named_buffers(&self) -> Vec<(String, Tensor)> {
-        vec![
-            ("vocab".into(), self.vocab.clone()),
-            ("shape".into(), self.shape.clone()),
-        ]
-    }
-}
-
-fn vocab_tensor(vocab: &Vocab) -> Tensor {
-    Tensor::new(Array1::from_iter(
-        vocab.chars().iter().map(|&c| c as u32 as f32),
-    ))
-}
-
-fn shape_tensor(config: &ModelConfig) -> Tensor {
-    let cell = Cell::ALL
-        .iter()
-        .position(|&c| c == config.cell)
-        .expect("a cell") as f32;
-    Tensor::new(ndarray::array![
-        cell,
-        config.vocab as f32,
-        config.hidden as f32,
-        config.layers as f32
-    ])
 }
 
 /// Writes `model` and `vocab` to `path` (atomically: a temporary file, then a rename).
@@ -62,12 +35,15 @@ fn shape_tensor(config: &ModelConfig) -> Tensor {
 /// # Errors
 /// If the folder is not writable.
 pub fn save(path: &Path, model: &CharModel, vocab: &Vocab) -> anyhow::Result<()> {
-    let saved = Saved {
-        model,
-        vocab: vocab_tensor(vocab),
-        shape: shape_tensor(&model.config),
-    };
-    nn::checkpoint::save(path, &saved, None)?;
+    let config = &model.config;
+    let metadata = Metadata::from([
+        (PROJECT.0.into(), PROJECT.1.into()),
+        ("cell".into(), config.cell.name().into()),
+        ("hidden".into(), config.hidden.to_string()),
+        ("layers".into(), config.layers.to_string()),
+        ("vocab".into(), vocab.chars().iter().collect::<String>()),
+    ]);
+    nn::checkpoint::save(path, &Saved(model), None, Some(&metadata))?;
     Ok(())
 }
 
@@ -78,38 +54,49 @@ pub fn save(path: &Path, model: &CharModel, vocab: &Vocab) -> anyhow::Result<()>
 pub fn load(path: &Path) -> anyhow::Result<(CharModel, Vocab)> {
     let not_ours = || {
         format!(
-            "{}: not a checkpoint of 08-lstm (it has no `vocab` and `shape` tensors); pass the \
-             model.safetensors that `08-lstm` wrote",
+            "{}: not a checkpoint of 08-lstm (its metadata has no project = 08-lstm, cell, \
+             hidden, layers and vocab); pass the model.safetensors that `08-lstm` wrote",
             path.display()
         )
     };
-    let codes = nn::checkpoint::read_tensor(path, "vocab")?.with_context(not_ours)?;
-    let shape = nn::checkpoint::read_tensor(path, "shape")?.with_context(not_ours)?;
-    let chars: Option<String> = codes.iter().map(|&c| char::from_u32(c as u32)).collect();
-    let vocab = Vocab::from_text(&chars.with_context(not_ours)?);
-    anyhow::ensure!(vocab.len() == codes.len() && shape.len() == 4, not_ours());
-    let cell = *Cell::ALL.get(shape[0] as usize).with_context(not_ours)?;
-    let config = ModelConfig {
-        cell,
-        vocab: shape[1] as usize,
-        hidden: shape[2] as usize,
-        layers: shape[3] as usize,
-        dropout: 0.0,
-    };
+    let metadata = nn::checkpoint::read_metadata(path)?;
     anyhow::ensure!(
-        config.vocab == vocab.len() && config.hidden > 0 && config.layers > 0,
+        metadata.get(PROJECT.0).map(String::as_str) == Some(PROJECT.1),
         not_ours()
     );
-    // Any initial values: every one is replaced by the file's.
+    let number = |key: &str| -> anyhow::Result<usize> {
+        metadata
+            .get(key)
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .with_context(not_ours)
+    };
+    let cell_name = metadata.get("cell").with_context(not_ours)?;
+    let cell = *Cell::ALL
+        .iter()
+        .find(|c| c.name() == cell_name)
+        .with_context(not_ours)?;
+    let chars = metadata.get("vocab").with_context(not_ours)?;
+    let vocab = Vocab::from_text(chars);
+    anyhow::ensure!(
+        vocab
+            .chars()
+            .iter()
+            .eq(chars.chars().collect::<Vec<_>>().iter()),
+        not_ours()
+    );
+    let config = ModelConfig {
+        cell,
+        vocab: vocab.len(),
+        hidden: number("hidden")?,
+        layers: number("layers")?,
+        dropout: 0.0,
+    };
+    // Any initial values: every one is replaced by the file's (load checks the shapes).
     let model = CharModel::new(
         config,
         &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0),
     );
-    let saved = Saved {
-        model: &model,
-        vocab: vocab_tensor(&vocab),
-        shape: shape_tensor(&config),
-    };
-    nn::checkpoint::load(path, &saved, None)?;
+    nn::checkpoint::load(path, &Saved(&model), None)?;
     Ok((model, vocab))
 }

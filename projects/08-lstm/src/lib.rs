@@ -19,23 +19,28 @@
 //! bidirectional layers (a language model may not read ahead), and attention (chapter 9).
 //!
 //! By default this crate is built with the reference solutions in `solutions/`; the
-//! `learner` feature builds it with your files in `exercises/` instead.
+//! `learner` feature builds it with each file of yours in `exercises/` that you have written,
+//! and the reference for the rest.
 
 pub mod checkpoint;
 pub mod figures;
 pub mod model;
 pub mod train;
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/carry_state.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/carry_state.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_carry_state, path = "../exercises/carry_state.rs")]
+#[cfg_attr(not(yours_carry_state), path = "../solutions/carry_state.rs")]
 mod carry_state;
-#[cfg_attr(feature = "learner", path = "../exercises/gru_step.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/gru_step.rs")]
+#[cfg_attr(yours_gru_step, path = "../exercises/gru_step.rs")]
+#[cfg_attr(not(yours_gru_step), path = "../solutions/gru_step.rs")]
 mod gru_step;
-#[cfg_attr(feature = "learner", path = "../exercises/lstm_step.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/lstm_step.rs")]
+#[cfg_attr(yours_lstm_step, path = "../exercises/lstm_step.rs")]
+#[cfg_attr(not(yours_lstm_step), path = "../solutions/lstm_step.rs")]
 mod lstm_step;
 
 pub use carry_state::carry_state;

@@ -245,8 +245,10 @@ fn start(
 ) -> anyhow::Result<run::Session> {
     let mut settings = project_args.settings();
     settings.extend_from_slice(extra);
-    let session = run::Session::start("08-lstm", &project_args.common, &settings)?;
-    tensor::set_threads(session.threads);
+    #[cfg_attr(not(feature = "learner"), allow(unused_mut))] // on_your_code needs it mutable
+    let mut session = run::Session::start("08-lstm", &project_args.common, &settings)?;
+    #[cfg(feature = "learner")]
+    session.on_your_code(lstm::YOUR_FUNCTIONS);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
         format!(
             "cannot create the output folder {}; pass --out with a writable folder",

@@ -21,7 +21,8 @@
 //! anything that needs a GPU.
 //!
 //! By default this crate is built with the reference solutions in `solutions/`; the
-//! `learner` feature builds it with your files in `exercises/` instead.
+//! `learner` feature builds it with each file of yours in `exercises/` that you have written,
+//! and the reference for the rest.
 
 pub mod checkpoint;
 pub mod figures;
@@ -29,19 +30,23 @@ pub mod model;
 pub mod sample;
 pub mod train;
 
-// The heart of the technique: your files in exercises/ with the `learner` feature, the
-// reference solutions in solutions/ without it.
-#[cfg_attr(feature = "learner", path = "../exercises/attention.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/attention.rs")]
+// The heart of the technique. With the `learner` feature, each exercise you have written is
+// compiled from your file in exercises/; the others, and all of them without the feature, from
+// the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
+// yours in YOUR_FUNCTIONS.
+include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
+
+#[cfg_attr(yours_attention, path = "../exercises/attention.rs")]
+#[cfg_attr(not(yours_attention), path = "../solutions/attention.rs")]
 mod attention;
-#[cfg_attr(feature = "learner", path = "../exercises/block.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/block.rs")]
+#[cfg_attr(yours_block, path = "../exercises/block.rs")]
+#[cfg_attr(not(yours_block), path = "../solutions/block.rs")]
 mod block;
-#[cfg_attr(feature = "learner", path = "../exercises/heads.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/heads.rs")]
+#[cfg_attr(yours_heads, path = "../exercises/heads.rs")]
+#[cfg_attr(not(yours_heads), path = "../solutions/heads.rs")]
 mod heads;
-#[cfg_attr(feature = "learner", path = "../exercises/kv_cache.rs")]
-#[cfg_attr(not(feature = "learner"), path = "../solutions/kv_cache.rs")]
+#[cfg_attr(yours_kv_cache, path = "../exercises/kv_cache.rs")]
+#[cfg_attr(not(yours_kv_cache), path = "../solutions/kv_cache.rs")]
 mod kv_cache;
 
 pub use attention::{attention, causal_mask};

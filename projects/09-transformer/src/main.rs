@@ -193,6 +193,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("tied", args.tied.to_string()),
     ];
     let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
+    #[cfg(feature = "learner")]
+    session.on_your_code(transformer::YOUR_FUNCTIONS);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
         format!(
             "cannot create the output folder {}; pass --out with a writable folder",
