@@ -35,8 +35,14 @@ pub mod train;
 // yours in YOUR_FUNCTIONS.
 include!(concat!(env!("OUT_DIR"), "/your_functions.rs"));
 
-#[cfg_attr(yours_backward_through_time, path = "../exercises/backward_through_time.rs")]
-#[cfg_attr(not(yours_backward_through_time), path = "../solutions/backward_through_time.rs")]
+#[cfg_attr(
+    yours_backward_through_time,
+    path = "../exercises/backward_through_time.rs"
+)]
+#[cfg_attr(
+    not(yours_backward_through_time),
+    path = "../solutions/backward_through_time.rs"
+)]
 mod backward_through_time;
 #[cfg_attr(yours_clip_grad_norm, path = "../exercises/clip_grad_norm.rs")]
 #[cfg_attr(not(yours_clip_grad_norm), path = "../solutions/clip_grad_norm.rs")]
