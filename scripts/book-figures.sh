@@ -18,18 +18,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# One more run of a project, beyond its default one, for the chapter: its metrics.json and
-# metrics.md go into book/src/figures/PROJECT/NAME/.
+# What the chapter shows of a run folder: figures (SVG, PNG, HTML), the numbers (metrics.json,
+# results.json) and the tables and samples a project writes as Markdown; not checkpoints.
+#   copy_shown FROM TO
+copy_shown() {
+    local from=$1 to=$2
+    (cd "$from" && find . -type f \( -name '*.svg' -o -name '*.png' -o -name '*.html' \
+        -o -name '*.md' -o -name 'metrics.json' -o -name 'results.json' \)) |
+        while read -r file; do
+            mkdir -p "$to/$(dirname "$file")"
+            cp "$from/$file" "$to/$file"
+        done
+}
+
+# One more run of a project, beyond its default one, for the chapter: what it shows goes into
+# book/src/figures/PROJECT/NAME/.
 #   extra_run PROJECT NAME ARGS...
 extra_run() {
     local project=$1 name=$2
     shift 2
     local out="runs/book/$project-${name//\//-}" dest="book/src/figures/$project/$name"
     echo "== $project $* -> $dest"
-    rm -rf "$out"
+    rm -rf "$out" "$dest"
     cargo run --release --quiet --bin "$project" -- --quiet --out "$out" "$@"
-    mkdir -p "$dest"
-    cp "$out/metrics.json" "$out/metrics.md" "$dest/"
+    copy_shown "$out" "$dest"
 }
 
 # Chapter 5's "best configuration", chosen the honest way. Each candidate setting trains on
@@ -109,17 +121,16 @@ for project in "${projects[@]}"; do
     rm -rf "$out"
     cargo run --release --quiet --bin "$project" -- --quiet --out "$out"
     mkdir -p "$figures"
-    # Only what the chapter shows: figures and the numbers (a project with several experiments,
-    # 06, writes each into a folder of its own: those are kept), not checkpoints.
-    (cd "$out" && find . -type f \( -name '*.svg' -o -name '*.png' -o -name 'metrics.json' -o -name 'metrics.md' \
-        -o -name 'table.md' -o -name 'times.md' -o -name 'results.json' \)) |
-        while read -r file; do
-            mkdir -p "$figures/$(dirname "$file")"
-            cp "$out/$file" "$figures/$file"
-        done
+    # A project with several experiments (06) writes each into a folder of its own: kept.
+    copy_shown "$out" "$figures"
     if [ "$project" = 05-cnn ]; then
         extra_run 05-cnn lenet5 --model lenet5
         cnn_select_and_train_best
+    fi
+    if [ "$project" = 10-gan ]; then
+        # Part 1 with a discriminator that judges one point at a time: mode collapse, which
+        # the default's packed discriminator avoids.
+        extra_run 10-gan unpacked --part mixture --mixture-pack 1
     fi
     printf '%s\nmade %s by bash scripts/book-figures.sh %s\n' "$made_at" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$project" \
         >"$figures/made-at.txt"
