@@ -6,7 +6,7 @@ use plot::{Scale, Series};
 use serde::Serialize;
 
 use super::init::{deep_mlp, METHOD};
-use super::{accuracy_spread, cell, write_json, write_text, Clock, Finding, Lab, Tested};
+use super::{accuracy_spread, cell, write_json, write_text, Arm, Clock, Finding, Lab, Tested};
 use crate::models::{Init, NetConfig};
 use crate::stats::{table, Spread};
 use crate::train::{evaluate, train, TrainConfig};
@@ -50,13 +50,6 @@ pub const RATES: [f32; 6] = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0];
 
 /// A rate "trains" if the mean validation accuracy it reaches is at least this.
 pub const TRAINS: f64 = 0.9;
-
-#[derive(Debug, Serialize)]
-struct Arm {
-    lr: f32,
-    validation_accuracy: Spread,
-    diverged: usize,
-}
 
 #[derive(Debug, Serialize)]
 struct Variant {
@@ -118,19 +111,7 @@ pub fn run(lab: &Lab, session: &mut run::Session) -> anyhow::Result<Finding> {
             let arms: Vec<Arm> = RATES
                 .iter()
                 .enumerate()
-                .map(|(r, &lr)| {
-                    let runs = runs_of(first + r);
-                    Arm {
-                        lr,
-                        validation_accuracy: accuracy_spread(
-                            runs.iter().map(|r| r.outcome.final_validation()),
-                        ),
-                        diverged: runs
-                            .iter()
-                            .filter(|r| r.outcome.diverged_at.is_some())
-                            .count(),
-                    }
-                })
+                .map(|(r, &lr)| Arm::over_seeds(lr, runs_of(first + r)))
                 .collect();
             // Chosen on validation.
             let best = (0..arms.len())

@@ -81,6 +81,30 @@ pub struct Tested {
     pub test: Evaluation,
 }
 
+/// One setting at one learning rate, over the seeds: the row a rate sweep's table and
+/// figure are drawn from.
+#[derive(Debug, Serialize)]
+pub struct Arm {
+    pub lr: f32,
+    pub validation_accuracy: Spread,
+    /// How many of the seeds' runs diverged (each counts as 0% in the mean).
+    pub diverged: usize,
+}
+
+impl Arm {
+    /// The arm of the runs (one per seed) trained at `lr`.
+    pub fn over_seeds(lr: f32, runs: &[Tested]) -> Arm {
+        Arm {
+            lr,
+            validation_accuracy: accuracy_spread(runs.iter().map(|r| r.outcome.final_validation())),
+            diverged: runs
+                .iter()
+                .filter(|r| r.outcome.diverged_at.is_some())
+                .count(),
+        }
+    }
+}
+
 /// What an experiment found, for its `metrics.json` and the lab's.
 #[derive(Debug, Default)]
 pub struct Finding {

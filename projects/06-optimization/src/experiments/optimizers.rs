@@ -8,7 +8,7 @@ use serde::Serialize;
 use tensor::Tensor;
 
 use super::{
-    accuracy_spread, cell, mean_curve, write_json, write_text, Clock, Finding, Lab, Tested,
+    accuracy_spread, cell, mean_curve, write_json, write_text, Arm, Clock, Finding, Lab, Tested,
 };
 use crate::models::{Arch, NetConfig};
 use crate::optimizers::{Method, Optimizer};
@@ -99,14 +99,6 @@ pub fn paths() -> Vec<Path> {
 }
 // ANCHOR_END: paths
 
-/// One method at one rate, over the seeds.
-#[derive(Debug, Serialize)]
-struct Arm {
-    lr: f32,
-    validation_accuracy: Spread,
-    diverged: usize,
-}
-
 /// One method's rates and the chosen one.
 #[derive(Debug, Serialize)]
 struct MethodResult {
@@ -166,19 +158,7 @@ pub fn run(lab: &Lab, session: &mut run::Session) -> anyhow::Result<Finding> {
         let arms: Vec<Arm> = rates(method)
             .iter()
             .enumerate()
-            .map(|(r, &lr)| {
-                let runs = runs_of(m * 3 + r);
-                Arm {
-                    lr,
-                    validation_accuracy: accuracy_spread(
-                        runs.iter().map(|r| r.outcome.final_validation()),
-                    ),
-                    diverged: runs
-                        .iter()
-                        .filter(|r| r.outcome.diverged_at.is_some())
-                        .count(),
-                }
-            })
+            .map(|(r, &lr)| Arm::over_seeds(lr, runs_of(m * 3 + r)))
             .collect();
         // Chosen on validation: the highest mean validation accuracy.
         let best = (0..3)
