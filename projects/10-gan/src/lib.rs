@@ -1,6 +1,27 @@
 //! # 10 · Generative adversarial networks
 //!
-//! (The crate documentation is written with the chapter.)
+//! Two networks play a game. The generator turns random noise `z` into a sample; the
+//! discriminator sees real samples and generated ones and says which is which. The
+//! discriminator minimises [`discriminator_loss`] (binary cross-entropy, real against fake);
+//! the generator minimises the non-saturating [`generator_loss`] (it maximises the log of
+//! the discriminator's belief that its samples are real), and [`train_step`] alternates the
+//! two. Nothing tells the generator what the data look like: only the discriminator's
+//! gradients do.
+//!
+//! **Part 1** ([`mixture`]) plays the game on a mixture of eight Gaussians on a circle, small
+//! enough to draw every sample and the discriminator's whole decision surface, and to count
+//! the modes the generator covers; it shows mode collapse, the saturating loss beside the
+//! non-saturating one, and packing (the discriminator judging pairs) as a remedy.
+//! **Part 2** ([`digits`]) plays it on MNIST with multilayer perceptrons (or DCGAN's
+//! convolutional pair, [`models`]) and measures the generator ([`score`]): a digit
+//! classifier's [`inception_score`] of 10,000 samples, and the share of each digit.
+//!
+//! **What is left out.** Conditional GANs, Wasserstein losses and gradient penalties,
+//! spectral normalisation, and the large image models; chapter 10 says where to read next.
+//!
+//! By default this crate is built with the reference solutions in `solutions/`; the
+//! `learner` feature builds it with each file of yours in `exercises/` that you have written,
+//! and the reference for the rest.
 
 pub mod digits;
 pub mod export;
