@@ -519,8 +519,10 @@ fn minimal(
                 &[("loss", loss)],
             );
             last = i;
-            // Show the samples at 0, 1000, 10000, ... iterations, as the text improves.
-            if i == 0 || (i as f64).log10().fract() == 0.0 {
+            // Show the samples at 0, 100, 1000, ... iterations, as the text improves, and
+            // the last one, from the model as it ends.
+            let last_sample = i + config.sample_every >= config.iterations;
+            if i == 0 || (i as f64).log10().fract() == 0.0 || last_sample {
                 shown.push((i, loss, text.vocab.decode(ids)));
             }
         },
