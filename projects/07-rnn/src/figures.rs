@@ -182,10 +182,13 @@ pub fn activation_html(
     vocab: &Vocab,
     unit: &TrackedUnit,
 ) -> String {
+    // The caption says which unit, and how closely it follows its feature over the passage
+    // (a correlation of ±1 would be a perfect, straight-line match). The blank line after
+    // it lets Markdown (the chapter includes this file) take the <pre> block whole.
     let mut out = format!(
-        "<pre style=\"line-height: 1.35; padding: 0.6em; background: #fff; color: #000\">\
-         <!-- unit {} of the hidden state; correlation {:.2} with {} -->\n",
-        unit.unit, unit.correlation, unit.feature
+        "<p><em>Hidden unit {} follows {}: correlation {:.2} over this passage.</em></p>\n\n\
+         <pre style=\"line-height: 1.35; padding: 0.6em; background: #fff; color: #000\">",
+        unit.unit, unit.feature, unit.correlation
     );
     for (&id, &a) in ids.iter().zip(states.column(unit.unit)) {
         let ch = vocab.char(id).unwrap_or('?');

@@ -63,6 +63,7 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
         "names.md",
         "baselines.md",
         "activations.html",
+        "timings.md",
     ] {
         assert!(out.join(file).is_file(), "no {file}");
     }
