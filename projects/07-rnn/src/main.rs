@@ -112,13 +112,15 @@ struct SampleArgs {
         default_value = "runs/07-rnn/model.safetensors"
     )]
     checkpoint: PathBuf,
-    /// The text to start from; the model continues it.
-    #[arg(long, default_value = "ROMEO:")]
-    prompt: String,
+    /// The text to start from; the model continues it. Default: "ROMEO:" for a model of
+    /// text; for a model of names, nothing (every name it writes starts with the prompt).
+    #[arg(long)]
+    prompt: Option<String>,
     /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
     temperature: f32,
-    /// Characters to write after the prompt.
+    /// Characters to write after the prompt (a model of names writes names, one a line,
+    /// until it has written this many characters).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     length: u32,
     /// Seed of the draws: the same command prints the same text.
@@ -806,22 +808,52 @@ fn names_part(
         &session.output("names.md"),
         (made.join(", ") + "\n").as_bytes(),
     )?;
-    checkpoint::save(&session.output("names.safetensors"), &model, &names.vocab)?;
+    checkpoint::save_names(
+        &session.output("names.safetensors"),
+        &model,
+        &names.vocab,
+        charlm::names::END,
+    )?;
     Ok((valid, test, training))
 }
 
 fn sample(args: SampleArgs) -> anyhow::Result<()> {
     let (model, vocab) = checkpoint::load(&args.checkpoint)?;
-    let prompt = charlm::sample::encode_prompt(&vocab, &args.prompt)
-        .with_context(|| format!("--prompt {:?}", args.prompt))?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
-    let text = train::generate(
-        &model,
-        &prompt,
-        args.length as usize,
-        args.temperature,
-        &mut rng,
-    );
-    println!("{}{}", args.prompt, vocab.decode(&text));
+    let encode = |prompt: &str| {
+        charlm::sample::encode_prompt(&vocab, prompt)
+            .with_context(|| format!("--prompt {prompt:?}"))
+    };
+    let Some(end) = checkpoint::end_mark(&args.checkpoint)? else {
+        // A model of text: continue the prompt.
+        let prompt = args.prompt.as_deref().unwrap_or("ROMEO:");
+        let ids = encode(prompt)?;
+        let text = train::generate(
+            &model,
+            &ids,
+            args.length as usize,
+            args.temperature,
+            &mut rng,
+        );
+        println!("{prompt}{}", vocab.decode(&text));
+        return Ok(());
+    };
+    // A model of names: each name is read from the end mark, as in training, and stops at
+    // the next one; the state is not carried from one name to the next.
+    let end = vocab
+        .id(end)
+        .expect("end_mark checks it is in the vocabulary");
+    let prompt = args.prompt.as_deref().unwrap_or("");
+    let mut start = vec![end];
+    if !prompt.is_empty() {
+        start.extend(encode(prompt)?);
+    }
+    let mut written = 0;
+    while written < args.length as usize {
+        let rest = train::generate_until(&model, &start, 50, Some(end), args.temperature, &mut rng);
+        let name = format!("{prompt}{}", vocab.decode(&rest));
+        written += name.chars().count() + 1;
+        println!("{name}");
+    }
     Ok(())
 }

@@ -94,6 +94,32 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
     );
     assert_eq!(first, sample("3"), "the same seed writes the same text");
     assert_ne!(first, sample("4"), "another seed writes another text");
+
+    // The names model writes names, one a line, each from the prompt, without end marks.
+    let names = |seed: &str| {
+        let output = run(&[
+            "sample",
+            "--checkpoint",
+            s(&out.join("names.safetensors")),
+            "--prompt",
+            "a",
+            "--length",
+            "60",
+            "--seed",
+            seed,
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let made = names("5");
+    println!("{made}");
+    assert!(made.lines().count() >= 2, "{made}");
+    assert!(
+        made.lines()
+            .all(|name| name.starts_with('a') && !name.contains('.')),
+        "{made}"
+    );
+    assert_eq!(made, names("5"), "the same seed writes the same names");
 }
 
 #[test]

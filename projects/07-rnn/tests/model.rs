@@ -163,6 +163,18 @@ fn a_checkpoint_gives_back_the_model_and_its_vocabulary() {
     }
     let slice = loaded.w_hy.to_array();
     assert_eq!(slice.slice(s![.., 0]).len(), 5);
+    assert_eq!(
+        rnn::checkpoint::end_mark(&path).unwrap(),
+        None,
+        "a model of text"
+    );
+
+    let names = dir.path().join("names.safetensors");
+    let vocab = data::text::Vocab::from_text("anna.bob.");
+    let model = CharRnn::new(vocab.len(), 5, &mut ChaCha8Rng::seed_from_u64(7));
+    rnn::checkpoint::save_names(&names, &model, &vocab, '.').unwrap();
+    assert_eq!(rnn::checkpoint::end_mark(&names).unwrap(), Some('.'));
+    assert_eq!(rnn::checkpoint::load(&names).unwrap().1, vocab);
 }
 
 #[test]
