@@ -96,9 +96,7 @@ print()
 EOF
 fi
 
-if [[ " $parts " == *" 3 "* ]] && [ ! -d "$root/projects/08-lstm" ]; then
-    echo "part 3: skipped (projects/08-lstm is not in this checkout)" >&2
-elif [[ " $parts " == *" 3 "* ]]; then
+if [[ " $parts " == *" 3 "* ]]; then
     echo "building 08-lstm's step probe (release)..." >&2
     (cd "$root" && cargo build --release --quiet -p lstm --example step_probe)
     lstm_steps="${LSTM_STEPS:-100}"

@@ -1,0 +1,437 @@
+//! `09-transformer`: a character GPT trained on Tiny Shakespeare. See the crate docs and
+//! chapter 9.
+//!
+//! `09-transformer` trains (and prints the n-gram baselines beside it) and saves a
+//! checkpoint; `09-transformer sample --prompt ...` writes text with it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use charlm::text::Text;
+use clap::{Args, Parser, Subcommand};
+use rand::SeedableRng;
+use transformer::model::{Gpt, GptConfig};
+use transformer::sample::{generate, Sampling};
+use transformer::train::{self, Event, TrainConfig, Training};
+use transformer::{checkpoint, figures};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "09 · a character GPT: causal self-attention from tensor ops, on Tiny Shakespeare",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train (what running without a subcommand does).
+    Train(TrainArgs),
+    /// Write text with a trained model.
+    Sample(SampleArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    common: run::CommonArgs,
+    /// Train on this UTF-8 text instead of Tiny Shakespeare (split the same way: the first
+    /// 90% to train, the last 10% to validate).
+    #[arg(long, value_name = "FILE")]
+    text: Option<PathBuf>,
+    /// Training steps (each on --batch-size windows of --seq-len characters).
+    ///
+    /// The default fits the ten minutes of issue 17 on 2 cores: 70 ms a step measured here
+    /// (scripts/bench-transformer.sh), 8,000 steps in about 560 s.
+    #[arg(long, default_value_t = 8000, value_parser = clap::value_parser!(u32).range(1..))]
+    steps: u32,
+    /// Transformer blocks.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    layers: u32,
+    /// Attention heads per block (the width must be a multiple of it).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    heads: u32,
+    /// Width of the residual stream (each position's vector).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    width: u32,
+    /// Characters per window: the context the model reads.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    seq_len: u32,
+    /// Windows per step.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    batch_size: u32,
+    /// AdamW's peak learning rate (after the warm-up; it then falls along half a cosine to
+    /// a tenth of it).
+    #[arg(long, default_value_t = 2e-3, value_parser = run::flags::positive)]
+    lr: f32,
+    /// Steps of linear learning-rate warm-up.
+    #[arg(long, default_value_t = 100)]
+    warmup: u32,
+    /// Dropout probability (0 to switch it off).
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    dropout: f32,
+    /// AdamW's weight decay on the matrices.
+    #[arg(long, default_value_t = 0.1, value_parser = non_negative)]
+    weight_decay: f32,
+    /// The largest global gradient norm a step may take.
+    #[arg(long, default_value_t = 1.0, value_parser = run::flags::positive)]
+    clip: f32,
+    /// Tie the output layer to the token embedding (transposed) instead of giving it its
+    /// own weights.
+    #[arg(long)]
+    tied: bool,
+    /// Measure the validation loss every N steps (and after the last). Default: ten times
+    /// in a run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    eval_every: Option<u32>,
+    /// Temperature of the samples the run writes.
+    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
+    temperature: f32,
+    /// Use only the first N characters of the text (then split 90/10), for quick runs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    text_limit: Option<u32>,
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// The checkpoint a training run saved.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "runs/09-transformer/model.safetensors"
+    )]
+    checkpoint: PathBuf,
+    /// The text to start from; the model continues it.
+    #[arg(long, default_value = "ROMEO:")]
+    prompt: String,
+    /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
+    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
+    temperature: f32,
+    /// Draw each character among the K likeliest only (0: among all).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    top_k: usize,
+    /// Characters to write after the prompt.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    length: u32,
+    /// Seed of the draws: the same command prints the same text.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Recompute the whole context for every character instead of keeping a key-value
+    /// cache (the same text, more slowly).
+    #[arg(long)]
+    no_cache: bool,
+}
+
+fn probability(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "{text:?} is not a probability from 0 up to (not including) 1"
+        )),
+    }
+}
+
+fn non_negative(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(x) if x >= 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!("{text:?} is not a number from 0 up")),
+    }
+}
+
+fn main() -> ExitCode {
+    run::main_with(|| {
+        let cli = Cli::parse();
+        match cli.command {
+            None => train(cli.train),
+            Some(Command::Train(args)) => train(args),
+            Some(Command::Sample(args)) => sample(args),
+        }
+    })
+}
+
+fn train(args: TrainArgs) -> anyhow::Result<()> {
+    let config = TrainConfig {
+        batch: args.batch_size as usize,
+        seq_len: args.seq_len as usize,
+        steps: args.steps as usize,
+        lr: args.lr,
+        warmup: (args.warmup as usize).min(args.steps as usize / 2),
+        weight_decay: args.weight_decay,
+        clip: args.clip,
+        dropout: args.dropout,
+        eval_every: args
+            .eval_every
+            .map_or((args.steps as usize / 10).max(1), |n| n as usize),
+        ..TrainConfig::default()
+    };
+    anyhow::ensure!(
+        args.width % args.heads == 0,
+        "--width {} is not a multiple of --heads {}: each head takes an equal share of the \
+         width; pick a width that {} divides",
+        args.width,
+        args.heads,
+        args.heads
+    );
+    let settings = [
+        ("steps", args.steps.to_string()),
+        ("layers", args.layers.to_string()),
+        ("heads", args.heads.to_string()),
+        ("width", args.width.to_string()),
+        ("seq_len", args.seq_len.to_string()),
+        ("batch", args.batch_size.to_string()),
+        ("lr", args.lr.to_string()),
+        ("warmup", config.warmup.to_string()),
+        ("dropout", args.dropout.to_string()),
+        ("weight_decay", args.weight_decay.to_string()),
+        ("tied", args.tied.to_string()),
+    ];
+    let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
+    #[cfg(feature = "learner")]
+    session.on_your_code(transformer::YOUR_FUNCTIONS);
+    std::fs::create_dir_all(&session.out_dir).with_context(|| {
+        format!(
+            "cannot create the output folder {}; pass --out with a writable folder",
+            session.out_dir.display()
+        )
+    })?;
+
+    let text_path = match &args.text {
+        Some(path) => path.clone(),
+        None => data::data_file(&session.data_dir, "text/tinyshakespeare.txt")?,
+    };
+    let mut text = charlm::text::load_text(&text_path, config.batch, config.seq_len)?;
+    if let Some(limit) = args.text_limit {
+        text = limited(&text, limit as usize, config.seq_len, &text_path)?;
+    }
+    anyhow::ensure!(
+        text.valid.len() > config.seq_len,
+        "{}: the validation part ({} characters) is shorter than one window of --seq-len {}; \
+         give a longer text or a smaller --seq-len",
+        text_path.display(),
+        text.valid.len(),
+        config.seq_len
+    );
+    let dataset = match &args.text {
+        None => "tinyshakespeare".to_owned(),
+        Some(path) => path
+            .file_stem()
+            .map_or("text".into(), |s| s.to_string_lossy().into_owned()),
+    };
+    println!(
+        "text: {} ({} characters, {} distinct): {} to train, {} to validate",
+        text.path.display(),
+        text.train.len() + text.valid.len(),
+        text.vocab.len(),
+        text.train.len(),
+        text.valid.len()
+    );
+
+    // The baselines the network must beat.
+    let baselines = charlm::ngram::text_baselines(&text);
+    println!("n-gram baselines on the validation split (nats per character):");
+    print!("{}", charlm::ngram::table(&baselines));
+    run::write_atomic(
+        &session.output("baselines.md"),
+        charlm::ngram::table(&baselines).as_bytes(),
+    )?;
+
+    let model = Gpt::new(
+        GptConfig {
+            vocab: text.vocab.len(),
+            context: config.seq_len,
+            layers: args.layers as usize,
+            heads: args.heads as usize,
+            width: args.width as usize,
+            tied: args.tied,
+        },
+        &mut session.rngs.init.clone(),
+    );
+    println!(
+        "model: {} blocks, {} heads, width {}, context {}: {} parameters; {} steps of {} \
+         windows × {} characters",
+        args.layers,
+        args.heads,
+        args.width,
+        args.seq_len,
+        model.num_parameters(),
+        config.steps,
+        config.batch,
+        config.seq_len
+    );
+    let (training, samples) = train_and_sample(&model, &config, &text, &args, &mut session)?;
+    checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
+    run::write_atomic(
+        &session.output("samples.md"),
+        figures::samples_markdown(&samples).as_bytes(),
+    )?;
+    figures::loss_against_time(
+        &session.output("loss_time.svg"),
+        "validation loss against training time",
+        &training,
+        &baselines,
+    )?;
+
+    // Where each head of the first and last layer looks, for one line of the play.
+    let line = "ROMEO:\nWhat light is this?";
+    if let Ok(ids) = text.vocab.encode(line) {
+        if ids.len() <= config.seq_len {
+            let maps = figures::attention_weights(&model, &ids);
+            let layers = [0, model.blocks.len() - 1];
+            let chars: Vec<char> = line.chars().collect();
+            run::write_atomic(
+                &session.output("attention.svg"),
+                figures::attention_svg(&maps, &layers[..model.blocks.len().min(2)], &chars)
+                    .as_bytes(),
+            )?;
+        }
+    }
+
+    // Speeds go to speed.json, not among the metrics: two runs with the same seed give the
+    // same metrics (a workspace test checks), never the same timings.
+    let speed = serde_json::json!({
+        "ms_per_step": round(training.ms_per_step(), 2),
+        "train_seconds": round(training.train_seconds, 2),
+    });
+    let speed = serde_json::to_string_pretty(&speed)? + "\n";
+    run::write_atomic(&session.output("speed.json"), speed.as_bytes())?;
+
+    let mut report = run::Report::new(&dataset).metric("val_loss", training.final_valid_loss());
+    for b in &baselines {
+        report = report.metric(&format!("ngram{}_val_loss", b.order), b.valid_loss);
+    }
+    report.train_seconds = Some(training.train_seconds);
+    report.steps = Some(config.steps);
+    report.examples_per_second = training.chars as f64 / training.train_seconds.max(1e-9);
+    report.params = model.num_parameters();
+    session.finish(&report)
+}
+
+/// Trains, printing each evaluation and sampling a few lines at each; returns the run and
+/// the samples, labelled.
+fn train_and_sample(
+    model: &Gpt,
+    config: &TrainConfig,
+    text: &Text,
+    args: &TrainArgs,
+    session: &mut run::Session,
+) -> anyhow::Result<(Training, Vec<(String, String)>)> {
+    let mut progress = session.progress("training", config.steps as u64);
+    let mut sample_rng = session.rngs.noise.clone();
+    let mut samples = Vec::new();
+    let prompt = text
+        .vocab
+        .encode("\n")
+        .unwrap_or_else(|_| vec![text.train[0]]);
+    let mut last_step = 0;
+    let mut rng = session.rngs.shuffle.clone();
+    let training =
+        train::train(
+            model,
+            &text.train,
+            &text.valid,
+            config,
+            &mut rng,
+            |event| match event {
+                Event::Step { step, loss } => {
+                    progress.advance(
+                        (step - last_step) as u64,
+                        (config.batch * config.seq_len) as u64,
+                        &[("loss", loss)],
+                    );
+                    last_step = step;
+                }
+                Event::Evaluated { point, model } => {
+                    let how = Sampling {
+                        temperature: args.temperature,
+                        top_k: None,
+                        cache: true,
+                    };
+                    let ids = generate(model, &prompt, 200, how, &mut sample_rng);
+                    let sample = text.vocab.decode(&ids);
+                    println!(
+                        "step {} ({:.0} s): train loss {:.4}, validation loss {:.4}",
+                        point.step, point.seconds, point.train_loss, point.valid_loss
+                    );
+                    samples.push((
+                        format!(
+                            "after {} steps ({:.0} s, validation loss {:.2})",
+                            point.step, point.seconds, point.valid_loss
+                        ),
+                        sample,
+                    ));
+                }
+            },
+        )?;
+    progress.finish();
+    println!(
+        "trained {} steps in {:.1} s ({:.1} ms per step, median); validation loss {:.4}",
+        config.steps,
+        training.train_seconds,
+        training.ms_per_step(),
+        training.final_valid_loss()
+    );
+    Ok((training, samples))
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+/// The first `limit` characters of a text, split 90/10 again.
+fn limited(
+    text: &Text,
+    limit: usize,
+    seq_len: usize,
+    path: &std::path::Path,
+) -> anyhow::Result<Text> {
+    let all: Vec<u32> = text.all().into_iter().take(limit).collect();
+    let valid_len = (all.len() as f64 * charlm::text::VALID_FRACTION).round() as usize;
+    anyhow::ensure!(
+        valid_len > seq_len,
+        "--text-limit {limit}: {} keeps {} characters, too few for a validation window of \
+         {seq_len}; raise --text-limit",
+        path.display(),
+        all.len()
+    );
+    let (train, valid) = all.split_at(all.len() - valid_len);
+    Ok(Text {
+        train: train.to_vec(),
+        valid: valid.to_vec(),
+        ..text.clone()
+    })
+}
+
+fn sample(args: SampleArgs) -> anyhow::Result<()> {
+    let (model, vocab) = checkpoint::load(&args.checkpoint)?;
+    let prompt = charlm::sample::encode_prompt(&vocab, &args.prompt)?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let how = Sampling {
+        temperature: args.temperature,
+        top_k: (args.top_k > 0).then_some(args.top_k),
+        cache: !args.no_cache,
+    };
+    let started = Instant::now();
+    let ids = generate(&model, &prompt, args.length as usize, how, &mut rng);
+    let seconds = started.elapsed().as_secs_f64();
+    println!("{}{}", args.prompt, vocab.decode(&ids));
+    eprintln!(
+        "{} characters in {:.2} s ({:.0} per second, {})",
+        ids.len(),
+        seconds,
+        ids.len() as f64 / seconds.max(1e-9),
+        if how.cache {
+            "key-value cache"
+        } else {
+            "no cache"
+        }
+    );
+    Ok(())
+}
