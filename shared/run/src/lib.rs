@@ -15,9 +15,9 @@
 //! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
 //!   into place, so an interrupted run never leaves half a result; [`Session::start`] checks
 //!   first that the output folder can be written at all.
-//! - [`resume`]: what to save beside a checkpoint each epoch ([`ResumeState`]: epochs, steps,
-//!   the random streams' positions, the history so far) so that `--resume` ends where an
-//!   unbroken run would.
+//! - [`resume`]: what to save in a checkpoint each epoch ([`ResumeState`]: epochs, steps,
+//!   the random streams' positions, the history so far) so that `--resume`
+//!   ([`Session::resume_from`]) ends where an unbroken run would.
 
 mod args;
 pub mod cli_test;

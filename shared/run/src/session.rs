@@ -32,6 +32,9 @@ pub struct Session {
     pub threads: usize,
     /// One seeded random stream per purpose.
     pub rngs: Rngs,
+    /// The project's own settings, as the configuration line shows them (a resumed run must
+    /// have the same).
+    pub(crate) settings: Vec<(String, String)>,
     animated: bool,
     started: Instant,
     written: Vec<String>,
@@ -81,6 +84,10 @@ impl Session {
             seed: common.seed,
             threads,
             rngs: Rngs::new(common.seed),
+            settings: config
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                .collect(),
             animated: !common.quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
             written: Vec::new(),
