@@ -1,6 +1,7 @@
 //! A guarded numeric core: a NaN or an infinity in a gradient stops training at once, with a
 //! message naming the step, the parameter and the likely fix, before the optimizer spreads it
 //! into every weight (after which the loss is NaN too, and nothing says where it started).
+//! The chapters that write their gradients by hand (01-03) call `run::check_gradient`.
 
 use tensor::Tensor;
 
@@ -47,27 +48,6 @@ pub fn check_named_gradients(
         if let Some(value) = parameter.non_finite_grad() {
             return Err(NonFiniteGradient {
                 parameter: name.clone(),
-                value,
-                at: at.to_owned(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The same check for gradients held as plain arrays (the chapters that write their gradients
-/// by hand): `gradients` are `(parameter name, its gradient's values)`.
-///
-/// # Errors
-/// As [`check_gradients`].
-pub fn check_gradient_values<'a>(
-    gradients: impl IntoIterator<Item = (String, &'a [f32])>,
-    at: &str,
-) -> Result<(), NonFiniteGradient> {
-    for (name, values) in gradients {
-        if let Some(&value) = values.iter().find(|g| !g.is_finite()) {
-            return Err(NonFiniteGradient {
-                parameter: name,
                 value,
                 at: at.to_owned(),
             });
@@ -128,20 +108,5 @@ mod tests {
             (error.parameter.as_str(), error.value),
             ("1.bias", f32::INFINITY)
         );
-    }
-
-    #[test]
-    fn hand_written_gradients_are_checked_the_same_way() {
-        let good = [1.0f32, -2.0];
-        let bad = [0.5f32, f32::NEG_INFINITY];
-        assert!(check_gradient_values([("w".to_owned(), &good[..])], "step 1").is_ok());
-        let error =
-            check_gradient_values([("w".into(), &good[..]), ("b".into(), &bad[..])], "step 2")
-                .unwrap_err();
-        assert_eq!(
-            (error.parameter.as_str(), error.value),
-            ("b", f32::NEG_INFINITY)
-        );
-        assert!(error.to_string().contains("-inf at step 2"), "{error}");
     }
 }

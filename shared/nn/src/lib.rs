@@ -39,7 +39,7 @@ pub mod schedule;
 
 pub use activation::{AvgPool2d, Dropout, Flatten, Gelu, MaxPool2d, Relu, Sigmoid, Tanh};
 pub use checkpoint::CheckpointError;
-pub use guard::{check_gradient_values, check_gradients, check_named_gradients, NonFiniteGradient};
+pub use guard::{check_gradients, check_named_gradients, NonFiniteGradient};
 pub use layers::{Conv2d, ConvTranspose2d, Embedding, Linear};
 pub use module::{Module, Sequential};
 pub use norm::{BatchNorm, LayerNorm};

@@ -177,3 +177,57 @@ pub fn assert_same_metrics(a: &Path, b: &Path, timings: &[&str]) {
         b.join("metrics.json").display()
     );
 }
+
+/// The resume check every long-training project runs (`tests/resume.rs`): `binary` with
+/// `args` (a short run that uses every random stream it has; `--threads` given) runs once
+/// unbroken into `dir/unbroken`; once into `dir/resumed`, killed as soon as it prints a line
+/// starting with `kill_at` (e.g. `epoch 2/4`: the first checkpoint is on disk, the run not
+/// over); then again there with `--resume`. The resumed run must say where it resumed from
+/// and end with the unbroken run's `metrics.json` (timings aside, and the project's own
+/// timing metrics in `timings`), and with the same bytes in each of `same_files` (figures
+/// drawn from the whole history). Returns what the resumed run printed.
+///
+/// # Panics
+/// If any of that fails.
+pub fn assert_resume_matches_unbroken(
+    binary: &str,
+    args: &[&str],
+    kill_at: &str,
+    dir: &Path,
+    timings: &[&str],
+    same_files: &[&str],
+) -> String {
+    let (unbroken, resumed) = (dir.join("unbroken"), dir.join("resumed"));
+    let output = run_binary(binary, args, &unbroken);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .arg("--out")
+        .arg(&resumed)
+        .arg("--quiet")
+        .env_remove("SMALLNETS_THREADS");
+    let before = kill_when_printed(&mut command, kill_at);
+    assert!(
+        !resumed.join("metrics.json").exists(),
+        "the run ended before the kill:\n{before}"
+    );
+    let resume: Vec<&str> = args.iter().copied().chain(["--resume"]).collect();
+    let output = run_binary(binary, &resume, &resumed);
+    let printed = text(&output);
+    assert!(output.status.success(), "{printed}");
+    assert!(printed.contains("resuming from"), "{printed}");
+    assert_same_metrics(&unbroken, &resumed, timings);
+    for name in same_files {
+        let read = |dir: &Path| {
+            let path = dir.join(name);
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        assert!(
+            read(&unbroken) == read(&resumed),
+            "{name} differs between the unbroken and the resumed run"
+        );
+    }
+    printed
+}

@@ -34,7 +34,7 @@ pub use files::write_atomic;
 pub use progress::Progress;
 pub use resume::ResumeState;
 pub use rngs::Rngs;
-pub use session::{check_diverged, check_finite, Metric, Report, Session};
+pub use session::{check_diverged, check_finite, check_gradient, Metric, Report, Session};
 
 use std::process::ExitCode;
 
