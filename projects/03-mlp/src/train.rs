@@ -382,6 +382,29 @@ mod tests {
     }
 
     #[test]
+    fn a_gradient_that_is_not_a_number_stops_the_step_naming_the_layer() {
+        use rand::SeedableRng;
+        let config = crate::MlpConfig {
+            inputs: 3,
+            hidden: vec![4],
+            outputs: 2,
+            activation: crate::Activation::Sigmoid,
+        };
+        let mut mlp = config.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let mut sgd = Sgd::new(&mlp, 0.9);
+        let before = mlp.clone();
+        let x = ndarray::array![[1.0f32, f32::NAN, 0.5]];
+        let message = train_step(&mut mlp, &mut sgd, x.view(), &[1], 0.1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`layers.0.w` holds NaN") && message.contains("--lr"),
+            "{message}"
+        );
+        assert_eq!(mlp, before, "the weights are left as they were");
+    }
+
+    #[test]
     fn nan_infinite_and_exploding_losses_count_as_divergence() {
         assert!(check_diverged(2.3, 10, "step 1").is_ok());
         assert!(check_diverged(20.0, 10, "step 1").is_ok());

@@ -284,9 +284,9 @@ pub fn check_diverged(loss: f64, ceiling: f64, at: &str) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// If a value of `gradient` is NaN or infinite.
-pub fn check_gradient<'a>(
+pub fn check_gradient<'a, T: Copy + Into<f64> + 'a>(
     parameter: &str,
-    gradient: impl IntoIterator<Item = &'a f32>,
+    gradient: impl IntoIterator<Item = &'a T>,
     at: &str,
 ) -> anyhow::Result<()> {
     let at = if at.is_empty() {
@@ -294,7 +294,11 @@ pub fn check_gradient<'a>(
     } else {
         format!(" at {at}")
     };
-    match gradient.into_iter().find(|g| !g.is_finite()) {
+    match gradient
+        .into_iter()
+        .map(|&g| g.into())
+        .find(|g| !g.is_finite())
+    {
         None => Ok(()),
         Some(value) => anyhow::bail!(
             "training diverged: the gradient of `{parameter}` holds {value}{at}. Lower the \
