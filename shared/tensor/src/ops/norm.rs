@@ -120,7 +120,7 @@ pub fn batch_norm(
     );
     // Batch statistics over no values are 0/0: NaN, not a normalisation.
     assert!(
-        xv.len() > 0,
+        !xv.is_empty(),
         "batch_norm: input {shape:?} holds no values to take batch statistics of"
     );
     let s = xv.len() / (n * c).max(1); // positions per channel in one example
