@@ -13,8 +13,9 @@ struct Cli {
     /// Most passes over the training set before giving up on convergence.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     epochs: u32,
-    /// Learning rate η of the update w ← w + η·y·x (from zero weights it only scales them).
-    #[arg(long, default_value_t = 1.0, value_parser = run::flags::positive)]
+    /// Learning rate η of the update w ← w + η·y·x (from zero weights it only scales them),
+    /// above 0 and at most 1e6.
+    #[arg(long, default_value_t = 1.0, value_parser = learning_rate)]
     lr: f32,
     /// The two iris measurements to learn from, as columns of data/csv/iris.csv.
     #[arg(long, default_value = "sepal_length,petal_length", value_parser = two_columns)]
@@ -57,6 +58,19 @@ fn main() -> ExitCode {
 /// Two column names, given on the command line as `a,b`.
 #[derive(Debug, Clone)]
 struct Columns(Vec<String>);
+
+/// A positive learning rate of at most 1e6. The rule only scales the weights by it, and the
+/// cap keeps them finite (no NaN or infinity, the perceptron's only way to break numerically):
+/// at most 10^6 epochs of 150 updates by 10^6 times a finite feature cannot overflow `f32`.
+fn learning_rate(text: &str) -> Result<f32, String> {
+    match run::flags::positive(text) {
+        Ok(lr) if lr <= 1e6 => Ok(lr),
+        _ => Err(format!(
+            "`{text}` is not a learning rate: give a number above 0 and at most 1e6, e.g. 1 \
+             (the perceptron's rule only scales its weights by it)"
+        )),
+    }
+}
 
 fn two_columns(text: &str) -> Result<Columns, String> {
     let names: Vec<String> = text.split(',').map(|name| name.trim().to_owned()).collect();

@@ -79,6 +79,8 @@ fn bad_flags_are_usage_errors_with_status_2() {
         env!("CARGO_BIN_EXE_01-perceptron"),
         &[
             &["--lr", "-1"][..],
+            // Weights this large would overflow to infinity and give NaN predictions.
+            &["--lr", "1e30"],
             &["--features", "sepal_length"],
             &["--epochs", "0"],
             &["--test-fraction", "2"],

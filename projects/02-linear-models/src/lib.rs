@@ -94,6 +94,18 @@ pub struct Gradients {
 }
 // ANCHOR_END: linear
 
+impl Gradients {
+    /// Stops a run whose gradient holds a NaN or an infinity, naming the parameter (`w` or
+    /// `b`) and `at`, before the update spreads it into the model.
+    ///
+    /// # Errors
+    /// If a value of `dw` or `db` is not a number.
+    pub fn check(&self, at: &str) -> anyhow::Result<()> {
+        run::check_gradient("w", &self.dw, at)?;
+        run::check_gradient("b", &self.db, at)
+    }
+}
+
 // The heart of the technique. With the `learner` feature, each exercise you have written is
 // compiled from your file in exercises/; the others, and all of them without the feature, from
 // the reference solutions in solutions/. build.rs decides (shared/exercise-switch) and lists
@@ -234,7 +246,9 @@ pub fn gradient_descent(
         if step % every == 0 {
             snapshots.push((step, model.clone()));
         }
-        model.step(&gradient(&model), config.lr);
+        let grads = gradient(&model);
+        grads.check(&format!("{what} step {step}"))?;
+        model.step(&grads, config.lr);
         progress.advance(1, examples_per_step as u64, &[("loss", current)]);
     }
     let last = loss(&model);
@@ -321,5 +335,28 @@ mod tests {
         assert_eq!(counts, array![[2, 1], [0, 1]]);
         assert_eq!(accuracy(&[0, 1, 1, 0], &[0, 1, 0, 0]), 0.75);
         assert_eq!(argmax_rows(array![[0.1, 0.7], [2.0, 2.0]].view()), [1, 0]);
+    }
+}
+
+#[cfg(test)]
+mod gradient_check_tests {
+    use super::*;
+
+    #[test]
+    fn a_gradient_that_is_not_a_number_is_an_error_naming_the_parameter() {
+        let good = Gradients {
+            dw: ndarray::Array2::zeros((2, 1)),
+            db: ndarray::Array1::zeros(1),
+        };
+        assert!(good.check("step 1").is_ok());
+        let bad = Gradients {
+            db: ndarray::array![f32::INFINITY],
+            ..good
+        };
+        let message = bad.check("logistic step 7").unwrap_err().to_string();
+        assert!(
+            message.contains("`b` holds inf at logistic step 7") && message.contains("--lr"),
+            "{message}"
+        );
     }
 }

@@ -140,6 +140,7 @@ pub fn train(
                 .filter(|(p, y)| p == y)
                 .count();
             let grads = softmax_cross_entropy_gradient(&model, xb.view(), &yb);
+            grads.check(&format!("epoch {epoch}, batch {}", step + 1))?;
             model.step(&grads, config.lr);
 
             loss_sum += loss * batch.len() as f64;

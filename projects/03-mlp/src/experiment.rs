@@ -1,6 +1,7 @@
 //! The chapter's experiments: an MLP on MNIST and a small one on XOR, with the figures and
 //! numbers the book shows.
 
+use crate::checkpoint::Checkpoint;
 use crate::train::{evaluate, train, train_step, Evaluation, Examples, Sgd, TrainConfig, Training};
 use crate::{argmax_rows, softmax_cross_entropy, xor, Activation, Mlp, MlpConfig};
 use anyhow::Context;
@@ -72,16 +73,17 @@ impl MnistResults {
 
 // ANCHOR: run_mnist
 /// Builds the network for `mnist`'s image size and classes, initialises it from `init`, and
-/// trains it, shuffling with `shuffle`.
+/// trains it, shuffling with `shuffle`, saving (or resuming from) `checkpoint`.
 ///
 /// # Errors
-/// If training diverges.
+/// If training diverges, or the checkpoint cannot be saved or resumed from.
 pub fn run_mnist(
     mnist: &Mnist,
     config: &ExperimentConfig,
     init: &mut impl Rng,
-    shuffle: &mut impl Rng,
+    shuffle: &mut rand_chacha::ChaCha8Rng,
     progress: &dyn Fn(&str, u64) -> run::Progress,
+    checkpoint: &Checkpoint<'_>,
 ) -> anyhow::Result<MnistResults> {
     let train_set = match config.train_limit {
         Some(n) => mnist.train.take(n),
@@ -103,6 +105,7 @@ pub fn run_mnist(
         &config.train,
         shuffle,
         progress,
+        checkpoint,
     )?;
     Ok(MnistResults {
         train: evaluate(&mlp, &train_examples),
@@ -140,7 +143,10 @@ pub const XOR_SEEDS: u64 = 50;
 // ANCHOR: solve_xor
 /// Trains a `2 -> 4 -> 2` network on XOR's four points with full-batch gradient descent and
 /// momentum: the same code as for MNIST, on the problem no line can solve.
-pub fn solve_xor(activation: Activation, rng: &mut impl Rng) -> XorResult {
+///
+/// # Errors
+/// If a gradient stops being a number (with the reference code, it never does).
+pub fn solve_xor(activation: Activation, rng: &mut impl Rng) -> anyhow::Result<XorResult> {
     let (x, labels) = xor();
     let config = MlpConfig {
         inputs: 2,
@@ -151,8 +157,9 @@ pub fn solve_xor(activation: Activation, rng: &mut impl Rng) -> XorResult {
     let mut mlp = config.init(rng);
     let mut sgd = Sgd::new(&mlp, 0.9);
     let losses = (0..XOR_STEPS)
-        .map(|_| train_step(&mut mlp, &mut sgd, x.view(), &labels, XOR_LR).loss)
-        .collect();
+        .map(|_| Ok(train_step(&mut mlp, &mut sgd, x.view(), &labels, XOR_LR)?.loss))
+        .collect::<anyhow::Result<_>>()
+        .context("training the XOR network")?;
     let logits = mlp.logits(x.view());
     let (loss, _) = softmax_cross_entropy(logits.view(), &labels);
     let predictions = argmax_rows(logits.view());
@@ -161,18 +168,19 @@ pub fn solve_xor(activation: Activation, rng: &mut impl Rng) -> XorResult {
         .zip(&labels)
         .filter(|(p, l)| p == l)
         .count();
-    XorResult {
+    Ok(XorResult {
         accuracy: correct as f64 / labels.len() as f64,
         loss,
         losses,
         mlp,
-    }
+    })
 }
 // ANCHOR_END: solve_xor
 
 // ANCHOR: xor_solved_count
 /// Of seeds `0..XOR_SEEDS`, how many starting points [`solve_xor`] takes to all four
-/// points right with `activation`.
+/// points right with `activation` (a start whose gradients stop being numbers counts as not
+/// solved).
 ///
 /// With ReLU many starts fail, for a reason worth seeing: at the point (0, 0) every hidden
 /// unit's pre-activation is its bias, which starts at exactly 0, where the ReLU passes no
@@ -180,7 +188,10 @@ pub fn solve_xor(activation: Activation, rng: &mut impl Rng) -> XorResult {
 /// again. The sigmoid has no such dead zone.
 pub fn xor_solved_count(activation: Activation) -> usize {
     (0..XOR_SEEDS)
-        .filter(|&seed| solve_xor(activation, &mut run::Rngs::new(seed).noise).accuracy == 1.0)
+        .filter(|&seed| {
+            solve_xor(activation, &mut run::Rngs::new(seed).noise)
+                .is_ok_and(|net| net.accuracy == 1.0)
+        })
         .count()
 }
 // ANCHOR_END: xor_solved_count
@@ -195,12 +206,15 @@ pub struct XorResults {
 }
 
 /// Runs the XOR experiment, the figure's network drawn from `rng`.
-pub fn run_xor(rng: &mut impl Rng) -> XorResults {
-    XorResults {
-        net: solve_xor(Activation::Sigmoid, rng),
+///
+/// # Errors
+/// If the figure's network diverges (see [`solve_xor`]).
+pub fn run_xor(rng: &mut impl Rng) -> anyhow::Result<XorResults> {
+    Ok(XorResults {
+        net: solve_xor(Activation::Sigmoid, rng)?,
         sigmoid_solved: xor_solved_count(Activation::Sigmoid),
         relu_solved: xor_solved_count(Activation::Relu),
-    }
+    })
 }
 
 /// Prints what the final network does on the training set and on XOR.
@@ -244,7 +258,7 @@ pub fn report(results: &MnistResults, xor: &XorResults) -> run::Report {
     }
 }
 
-/// Writes the figures and the checkpoint into the session's output folder.
+/// Writes the figures into the session's output folder (training saved the checkpoint).
 ///
 /// # Errors
 /// If a file cannot be written.
@@ -263,9 +277,7 @@ pub fn write_outputs(
     )?;
     plot_mistakes(&session.output("mistakes.svg"), results)?;
     plot_weights(&session.output("weights.png"), results)?;
-    plot_xor(&session.output("xor_boundary.svg"), &xor.net)?;
-    let path = session.output("model.safetensors");
-    crate::checkpoint::save(&results.mlp, &path)
+    plot_xor(&session.output("xor_boundary.svg"), &xor.net)
 }
 
 fn plot_curves(session: &mut run::Session, results: &MnistResults) -> anyhow::Result<()> {

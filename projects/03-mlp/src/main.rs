@@ -43,6 +43,8 @@ struct Cli {
     /// Train on only the first N training images (default: all of them), for quick runs.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     train_limit: Option<u32>,
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -78,7 +80,7 @@ fn main() -> ExitCode {
             },
             train_limit: cli.train_limit.map(|n| n as usize),
         };
-        let settings = [
+        let mut settings = vec![
             ("hidden_size", cli.hidden_size.to_string()),
             ("hidden_layers", cli.hidden_layers.to_string()),
             ("activation", config.activation.name().to_owned()),
@@ -86,21 +88,39 @@ fn main() -> ExitCode {
             ("batch", cli.batch_size.to_string()),
             ("lr", cli.lr.to_string()),
             ("momentum", cli.momentum.to_string()),
+            ("schedule", format!("{:?}", cli.schedule).to_lowercase()),
         ];
+        // Shown only when given, so that a resumed run is checked against it too.
+        if let Some(n) = cli.train_limit {
+            settings.push(("train_limit", n.to_string()));
+        }
         // Also gives ndarray's matrix products (matrixmultiply) the thread count.
         let mut session = run::Session::start("03-mlp", &cli.common, &settings)?;
 
-        let mnist = data::mnist::load(&session.data_dir).context("loading MNIST")?;
         #[cfg(feature = "learner")]
         session.on_your_code(mlp::YOUR_FUNCTIONS);
+        // The checkpoint is saved after every epoch; `--resume` continues from it (and checks
+        // it now, before the data is loaded).
+        let checkpoint_path = session.output("model.safetensors");
+        let resumed = session.resume_from(
+            &checkpoint_path,
+            || mlp::checkpoint::read_metadata(&checkpoint_path),
+            cli.resume.resume,
+        )?;
+        let mnist = data::mnist::load(&session.data_dir).context("loading MNIST")?;
         let mut init = session.rngs.init.clone();
         let mut shuffle = session.rngs.shuffle.clone();
         let mut noise = session.rngs.noise.clone();
-        let results =
-            experiment::run_mnist(&mnist, &config, &mut init, &mut shuffle, &|label, steps| {
-                session.progress(label, steps)
-            })?;
-        let xor = experiment::run_xor(&mut noise);
+        let checkpoint = mlp::checkpoint::Checkpoint::new(&session, checkpoint_path, resumed);
+        let results = experiment::run_mnist(
+            &mnist,
+            &config,
+            &mut init,
+            &mut shuffle,
+            &|label, steps| session.progress(label, steps),
+            &checkpoint,
+        )?;
+        let xor = experiment::run_xor(&mut noise)?;
         experiment::print_summary(&results, &xor);
         experiment::write_outputs(&mut session, &results, &xor)?;
         let report = experiment::report(&results, &xor);

@@ -1,12 +1,14 @@
 //! Training: mini-batch SGD with momentum, a learning-rate schedule, and evaluation.
 
+use crate::checkpoint::Checkpoint;
 use crate::{
     argmax_rows, momentum_step, softmax_cross_entropy, softmax_cross_entropy_gradient, LinearGrads,
     Mlp,
 };
 use data::split::{batches, shuffled_indices, LastBatch};
 use ndarray::{s, Array1, Array2, ArrayView2};
-use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Labelled examples: `x: [n, features]`, one class per row in `labels`.
@@ -42,7 +44,7 @@ impl Examples {
 pub struct Sgd {
     pub momentum: f32,
     /// `(for w, for b)` of each layer.
-    velocity: Vec<(Array2<f32>, Array1<f32>)>,
+    pub(crate) velocity: Vec<(Array2<f32>, Array1<f32>)>,
 }
 
 impl Sgd {
@@ -144,6 +146,10 @@ pub struct StepStats {
 // ANCHOR: train_step
 /// One step of mini-batch SGD on the batch `x: [B, inputs]` with classes `labels`: forward,
 /// loss, backward, update.
+///
+/// # Errors
+/// If a gradient holds a NaN or an infinity (the learning rate is too high): the message
+/// names the parameter, and the weights are left as they were.
 #[track_caller]
 pub fn train_step(
     mlp: &mut Mlp,
@@ -151,16 +157,27 @@ pub fn train_step(
     x: ArrayView2<f32>,
     labels: &[usize],
     lr: f32,
-) -> StepStats {
+) -> anyhow::Result<StepStats> {
     let trace = mlp.forward(x);
     let (loss, probs) = softmax_cross_entropy(trace.logits.view(), labels); // [B, C]
     let correct = count_correct(probs.view(), labels);
     let dlogits = softmax_cross_entropy_gradient(probs.view(), labels); // [B, C]
     let grads = mlp.backward(&trace, dlogits);
+    check_gradients(&grads)?;
     sgd.step(mlp, &grads, lr);
-    StepStats { loss, correct }
+    Ok(StepStats { loss, correct })
 }
 // ANCHOR_END: train_step
+
+/// Stops the step if a gradient is not a number, naming the layer's parameter as the
+/// checkpoint does (`layers.0.w`), before the update spreads it into every weight.
+fn check_gradients(grads: &[LinearGrads]) -> anyhow::Result<()> {
+    for (i, g) in grads.iter().enumerate() {
+        run::check_gradient(&format!("layers.{i}.w"), &g.dw, "")?;
+        run::check_gradient(&format!("layers.{i}.b"), &g.db, "")?;
+    }
+    Ok(())
+}
 
 fn count_correct(scores: ArrayView2<f32>, labels: &[usize]) -> usize {
     argmax_rows(scores)
@@ -221,7 +238,7 @@ pub fn evaluate(mlp: &Mlp, examples: &Examples) -> Evaluation {
 }
 
 /// One epoch's numbers, for the summary line and the curves.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     /// Counting from 1.
     pub epoch: usize,
@@ -258,11 +275,13 @@ pub struct Training {
 // ANCHOR: train
 /// Trains `mlp` on `train` for `config.epochs` epochs, each in a fresh random order from
 /// `rng`, evaluating on `test` after each. `progress(label, steps)` makes the display for
-/// one epoch (see [`run::Session::progress`]).
+/// one epoch (see [`run::Session::progress`]). After each epoch, `checkpoint` saves the
+/// weights, the velocities and where the run stands; a resumed run starts from there.
 ///
 /// # Errors
-/// If the loss of a batch becomes NaN, infinite or far too large: the run diverged (see
-/// [`check_diverged`]).
+/// If the loss of a batch becomes NaN, infinite or far too large, or a gradient NaN or
+/// infinite: the run diverged (see [`check_diverged`]). If a checkpoint cannot be written or
+/// resumed from.
 ///
 /// # Panics
 /// If `config.batch_size` is 0, or the examples do not fit the network.
@@ -271,8 +290,9 @@ pub fn train(
     train: &Examples,
     test: &Examples,
     config: &TrainConfig,
-    rng: &mut impl Rng,
+    rng: &mut ChaCha8Rng,
     progress: &dyn Fn(&str, u64) -> run::Progress,
+    checkpoint: &Checkpoint<'_>,
 ) -> anyhow::Result<Training> {
     let started = Instant::now();
     let mut sgd = Sgd::new(mlp, config.momentum);
@@ -281,10 +301,13 @@ pub fn train(
     // One buffer for the batch, refilled at every step.
     let mut xb = Array2::zeros((config.batch_size, train.x.ncols())); // [B, inputs]
     let mut yb = Vec::with_capacity(config.batch_size);
-    let (mut history, mut step, mut step_seconds) = (Vec::new(), 0, 0.0);
+    // Nothing done yet; or, resuming, what the checkpoint saved (and its weights and
+    // velocities, now in `mlp` and `sgd`).
+    let mut state = checkpoint.restore(mlp, &mut sgd)?;
+    let seconds_before = state.seconds;
     let mut test_eval = evaluate(mlp, test);
     let probs_width = mlp.sizes().last().copied().unwrap_or(1); // C, the classes
-    for epoch in 1..=config.epochs {
+    for epoch in state.history.len() + 1..=config.epochs {
         let label = format!("epoch {epoch}/{}", config.epochs);
         let mut bar = progress(&label, steps_per_epoch as u64);
         let order = shuffled_indices(train.len(), rng);
@@ -295,18 +318,22 @@ pub fn train(
                 xb.row_mut(r).assign(&train.x.row(i));
                 yb.push(train.labels[i]);
             }
-            let lr = config.schedule.lr_at(config.lr, step, total_steps);
+            let lr = config.schedule.lr_at(config.lr, state.step, total_steps);
             let x = xb.slice(s![..batch.len(), ..]);
-            let stats = train_step(mlp, &mut sgd, x, &yb, lr);
-            step += 1;
-            check_diverged(stats.loss, probs_width, &format!("{label}, step {step}"))?;
+            state.step += 1;
+            let at = format!("{label}, step {}", state.step);
+            // One message, naming the step: "epoch 1/12, step 9: training diverged: ...".
+            let stats =
+                train_step(mlp, &mut sgd, x, &yb, lr).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+            check_diverged(stats.loss, probs_width, &at)?;
             loss_sum += f64::from(stats.loss) * batch.len() as f64;
             correct += stats.correct;
             bar.advance(1, batch.len() as u64, &[("loss", f64::from(stats.loss))]);
         }
         let examples_per_second = bar.examples_per_second();
-        step_seconds += bar.finish().as_secs_f64();
+        state.step_seconds += bar.finish().as_secs_f64();
         test_eval = evaluate(mlp, test);
+        state.seconds = seconds_before + started.elapsed().as_secs_f64();
         let stats = EpochStats {
             epoch,
             train_loss: loss_sum / train.len() as f64,
@@ -314,7 +341,7 @@ pub fn train(
             test_loss: test_eval.loss,
             test_accuracy: test_eval.accuracy,
             examples_per_second,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
+            elapsed_seconds: state.seconds,
         };
         println!(
             "{label}  loss {:.4}  train_acc {:.4}  test_loss {:.4}  test_acc {:.4}  {:.0} ex/s  ({:.1} s)",
@@ -325,15 +352,17 @@ pub fn train(
             stats.examples_per_second,
             stats.elapsed_seconds
         );
-        history.push(stats);
+        state.history.push(stats);
+        // Weights, velocities and where the run stands: `--resume` continues from here.
+        checkpoint.save(mlp, &sgd, rng, &state)?;
     }
     Ok(Training {
-        history,
+        history: state.history,
         test: test_eval,
         examples: config.epochs * train.len(),
-        steps: step,
-        seconds: started.elapsed().as_secs_f64(),
-        step_seconds,
+        steps: state.step,
+        seconds: seconds_before + started.elapsed().as_secs_f64(),
+        step_seconds: state.step_seconds,
     })
 }
 // ANCHOR_END: train
@@ -350,6 +379,29 @@ mod tests {
         assert!(lr(100).abs() < 1e-7);
         assert!((1..=100).all(|s| lr(s) <= lr(s - 1)));
         assert_eq!(Schedule::Constant.lr_at(0.1, 70, 100), 0.1);
+    }
+
+    #[test]
+    fn a_gradient_that_is_not_a_number_stops_the_step_naming_the_layer() {
+        use rand::SeedableRng;
+        let config = crate::MlpConfig {
+            inputs: 3,
+            hidden: vec![4],
+            outputs: 2,
+            activation: crate::Activation::Sigmoid,
+        };
+        let mut mlp = config.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let mut sgd = Sgd::new(&mlp, 0.9);
+        let before = mlp.clone();
+        let x = ndarray::array![[1.0f32, f32::NAN, 0.5]];
+        let message = train_step(&mut mlp, &mut sgd, x.view(), &[1], 0.1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`layers.0.w` holds NaN") && message.contains("--lr"),
+            "{message}"
+        );
+        assert_eq!(mlp, before, "the weights are left as they were");
     }
 
     #[test]

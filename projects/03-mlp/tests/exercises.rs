@@ -402,6 +402,7 @@ mod momentum_step {
             &settings,
             &mut run::Rngs::new(42).shuffle,
             &|label, steps| run::Progress::new(label, steps, false),
+            &mlp::checkpoint::Checkpoint::none(),
         );
         let after = match trained {
             Ok(training) => training.test,

@@ -42,6 +42,7 @@ fn five_epochs_on_3000_digits_cut_the_loss_and_reach_90_percent_on_1000_unseen_o
         },
         &mut run::Rngs::new(42).shuffle,
         &quiet,
+        &mlp::checkpoint::Checkpoint::none(),
     )
     .unwrap();
     let losses: Vec<f64> = training.history.iter().map(|e| e.train_loss).collect();
@@ -84,6 +85,7 @@ fn a_sigmoid_network_learns_too_and_the_same_seed_gives_the_same_weights() {
             &train_config,
             &mut run::Rngs::new(7).shuffle,
             &quiet,
+            &mlp::checkpoint::Checkpoint::none(),
         );
         (mlp, t.unwrap().test.accuracy)
     };
@@ -110,6 +112,7 @@ fn a_learning_rate_far_too_high_stops_the_run_with_advice() {
         &config,
         &mut run::Rngs::new(42).shuffle,
         &quiet,
+        &mlp::checkpoint::Checkpoint::none(),
     )
     .expect_err("lr 100 diverges");
     let message = error.to_string();
@@ -123,7 +126,7 @@ fn a_learning_rate_far_too_high_stops_the_run_with_advice() {
 
 #[test]
 fn one_hidden_layer_solves_xor_which_no_perceptron_can() {
-    let result = solve_xor(Activation::Sigmoid, &mut run::Rngs::new(42).noise);
+    let result = solve_xor(Activation::Sigmoid, &mut run::Rngs::new(42).noise).unwrap();
     println!(
         "XOR from seed 42: accuracy {}, loss {:.4}",
         result.accuracy, result.loss

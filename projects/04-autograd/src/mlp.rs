@@ -252,6 +252,21 @@ pub struct ScalarTraining {
 }
 
 // ANCHOR: train
+/// Stops the run if a gradient is NaN or infinite, naming the layer, the neuron and the
+/// parameter (`layers.1.neurons.3.w.0`), before the update spreads it into every weight.
+fn check_gradients(mlp: &Mlp, at: &str) -> anyhow::Result<()> {
+    for (l, layer) in mlp.layers.iter().enumerate() {
+        for (n, neuron) in layer.neurons.iter().enumerate() {
+            let name = format!("layers.{l}.neurons.{n}");
+            for (i, w) in neuron.w.iter().enumerate() {
+                run::check_gradient(&format!("{name}.w.{i}"), &[w.grad()], at)?;
+            }
+            run::check_gradient(&format!("{name}.b"), &[neuron.b.grad()], at)?;
+        }
+    }
+    Ok(())
+}
+
 /// Trains `mlp` on `points` by full-batch gradient descent: each step builds the loss over
 /// every point, zeroes the gradients, runs the backward pass and moves every parameter
 /// against its gradient. `on_step(step, loss)` is called after each step (for progress).
@@ -277,6 +292,7 @@ pub fn train(
             p.zero_grad();
         }
         loss.backward();
+        check_gradients(mlp, &format!("scalar step {}", step + 1))?;
         for p in &parameters {
             p.set_data(p.data() - config.lr * p.grad());
         }

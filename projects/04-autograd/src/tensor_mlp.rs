@@ -279,6 +279,7 @@ pub fn train(
             optimizer.set_learning_rate(schedule.lr(step));
             optimizer.zero_grad();
             loss.backward();
+            nn::check_gradients(mlp, &format!("{label}, step {}", step + 1))?;
             optimizer.step();
             loss_sum += value * batch.len() as f64;
             step += 1;

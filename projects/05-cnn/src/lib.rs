@@ -37,6 +37,7 @@
 //! and the reference for the rest.
 
 pub mod augment;
+pub mod checkpoint;
 pub mod digit;
 pub mod figures;
 pub mod model;

@@ -69,6 +69,8 @@ struct TrainArgs {
     /// (Default 0: train on every training image, and watch the test set, as the essay does.)
     #[arg(long, value_name = "N", default_value_t = 0)]
     validation: u32,
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
 }
 
 #[derive(Args)]
@@ -141,7 +143,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         cosine: args.cosine,
         augment: args.augment,
     };
-    let settings = [
+    let mut settings = vec![
         ("model", arch.name().to_owned()),
         ("epochs", args.epochs.to_string()),
         ("batch", args.batch_size.to_string()),
@@ -153,10 +155,27 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("augment", args.augment.to_string()),
         ("validation", args.validation.to_string()),
     ];
+    // Shown only when given, so that a resumed run is checked against them too.
+    for (name, limit) in [
+        ("train_limit", args.train_limit),
+        ("test_limit", args.test_limit),
+    ] {
+        if let Some(n) = limit {
+            settings.push((name, n.to_string()));
+        }
+    }
     let mut session = run::Session::start("05-cnn", &args.common, &settings)?;
 
     #[cfg(feature = "learner")]
     session.on_your_code(cnn::YOUR_FUNCTIONS);
+    // The checkpoint is saved after every epoch; `--resume` continues from it (and checks
+    // it now, before the data is loaded).
+    let checkpoint_path = session.output("model.safetensors");
+    let resumed = session.resume_from(
+        &checkpoint_path,
+        || cnn::checkpoint::read_metadata(&checkpoint_path),
+        args.resume.resume,
+    )?;
     let mut mnist = data::mnist::load(&session.data_dir).context("loading the dataset")?;
     if let Some(n) = args.train_limit {
         mnist.train = mnist.train.take(n as usize);
@@ -208,24 +227,24 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         );
     }
 
-    let (mut shuffle, mut noise) = (session.rngs.shuffle.clone(), session.rngs.noise.clone());
+    let mut rngs = session.rngs.clone();
     let watched = cnn::HeldOut {
         name: held_out_name,
         images: &held_out,
     };
+    let checkpoint = cnn::checkpoint::Checkpoint::new(&session, checkpoint_path, resumed);
     let training = cnn::train(
         &model,
         &mnist.train,
         watched,
         &config,
-        &mut shuffle,
-        &mut noise,
+        &mut rngs,
         &|label, steps| session.progress(label, steps),
+        &checkpoint,
     )?;
     let measured = cnn::evaluate(&model, &held_out, 500);
     let last = training.epochs.last().expect("at least one epoch");
 
-    model.save(&session.output("model.safetensors"))?;
     figures::curves(&mut session, &training)?;
     figures::filters(&mut session, &model)?;
     figures::feature_maps(&mut session, &model, &held_out, 0)?;

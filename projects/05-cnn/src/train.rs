@@ -9,9 +9,11 @@ use data::mnist::ImageSet;
 use nn::{Adam, Module, Optimizer};
 use rand::seq::SliceRandom;
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use tensor::Tensor;
 
 use crate::augment::augment;
+use crate::checkpoint::Checkpoint;
 use crate::model::Cnn;
 
 /// How to train. The defaults are the essay's: 5 epochs of Adam (learning rate 1e-3) on
@@ -44,7 +46,7 @@ impl Default for TrainConfig {
 }
 
 /// What one epoch measured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     /// Counting from 1.
     pub epoch: usize,
@@ -74,7 +76,7 @@ pub struct HeldOut<'a> {
 }
 
 /// What training did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Training {
     /// What the held-out images were: `validation` or `test`.
     pub held_out: String,
@@ -183,22 +185,24 @@ pub type ProgressFactory<'a> = &'a dyn Fn(&str, u64) -> run::Progress;
 
 // ANCHOR: train
 /// Trains `model` on `train_set` with Adam and cross-entropy, measuring it on `held_out`
-/// after each epoch, and prints a summary line per epoch.
+/// after each epoch, and prints a summary line per epoch. The data order comes from
+/// `rngs.shuffle`, augmentation from `rngs.noise`. After each epoch, `checkpoint` saves the
+/// weights, Adam's moments and where the run stands; a resumed run starts from there.
 ///
 /// # Errors
-/// If the loss stops being finite or explodes (the learning rate is too high).
+/// If the loss stops being finite or explodes (the learning rate is too high), or a
+/// checkpoint cannot be saved or resumed from.
 pub fn train(
     model: &Cnn,
     train_set: &ImageSet,
     held_out: HeldOut<'_>,
     config: &TrainConfig,
-    shuffle: &mut impl Rng,
-    noise: &mut impl Rng,
+    rngs: &mut run::Rngs,
     progress: ProgressFactory<'_>,
+    checkpoint: &Checkpoint<'_>,
 ) -> anyhow::Result<Training> {
     let mut optimizer = Adam::new(model.parameters(), config.lr);
-    let mut order: Vec<usize> = (0..train_set.len()).collect();
-    let steps_per_epoch = order.len().div_ceil(config.batch_size);
+    let steps_per_epoch = train_set.len().div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
     let schedule = nn::schedule::Cosine {
         base: config.lr,
@@ -208,11 +212,17 @@ pub fn train(
     let log_every = (steps_per_epoch / 20).max(1);
     // A few times the loss of a uniform guess, ln(classes): no learning run gets there.
     let ceiling = 4.0 * (model.classes() as f64).ln().max(1.0);
-    let (mut epochs, mut loss_curve, mut train_seconds) = (Vec::new(), Vec::new(), 0.0);
-    let mut step = 0;
+    // Nothing done yet; or, resuming, what the checkpoint saved (and its weights and Adam's
+    // moments, now in `model` and `optimizer`).
+    let mut state = checkpoint.restore(model, &mut optimizer)?;
+    if state.order.is_empty() {
+        state.order = (0..train_set.len()).collect();
+    }
+    state.training.held_out = held_out.name.to_owned();
     let name = held_out.name;
-    for epoch in 1..=config.epochs {
-        order.shuffle(shuffle);
+    for epoch in state.training.epochs.len() + 1..=config.epochs {
+        let order = &mut state.order;
+        order.shuffle(&mut rngs.shuffle);
         let label = format!("epoch {epoch}/{}", config.epochs);
         let mut bar = progress(&label, steps_per_epoch as u64);
         let started = Instant::now();
@@ -220,23 +230,25 @@ pub fn train(
         let (mut recent, mut recent_steps) = (0.0, 0);
         for indices in order.chunks(config.batch_size) {
             let x = if config.augment {
-                augmented_batch(train_set, indices, noise)
+                augmented_batch(train_set, indices, &mut rngs.noise)
             } else {
                 batch(train_set, indices)
             }; // [N, 1, H, W]
             let targets = labels(train_set, indices);
             if config.cosine {
-                optimizer.set_learning_rate(nn::schedule::LrSchedule::lr(&schedule, step));
+                optimizer.set_learning_rate(nn::schedule::LrSchedule::lr(&schedule, state.step));
             }
             let logits = model.forward(&x); // [N, K]
             let loss = tensor::cross_entropy(&logits, &targets);
             optimizer.zero_grad();
             loss.backward();
-            optimizer.step();
-            step += 1;
-
+            state.step += 1;
+            let at = format!("epoch {epoch}, step {}", state.step);
             let loss = f64::from(loss.item());
-            run::check_diverged(loss, ceiling, &format!("epoch {epoch}, step {step}"))?;
+            run::check_diverged(loss, ceiling, &at)?;
+            // A NaN or infinite gradient stops the run before it reaches the weights.
+            nn::check_gradients(model, &at)?;
+            optimizer.step();
             let hits = logits
                 .argmax_last()
                 .iter()
@@ -251,7 +263,10 @@ pub fn train(
             (recent, recent_steps) = (recent + loss, recent_steps + 1);
             if recent_steps == log_every {
                 let at = (epoch - 1) as f64 + seen as f64 / order.len() as f64;
-                loss_curve.push((at, recent / recent_steps as f64));
+                state
+                    .training
+                    .loss_curve
+                    .push((at, recent / recent_steps as f64));
                 (recent, recent_steps) = (0.0, 0);
             }
             let metrics = [
@@ -262,7 +277,7 @@ pub fn train(
         }
         let seconds = started.elapsed().as_secs_f64();
         bar.finish();
-        train_seconds += seconds;
+        state.training.train_seconds += seconds;
         let measured = evaluate(model, held_out.images, 500);
         let stats = EpochStats {
             epoch,
@@ -283,13 +298,10 @@ pub fn train(
             stats.examples_per_second,
             seconds
         );
-        epochs.push(stats);
+        state.training.epochs.push(stats);
+        // Weights, Adam's moments and where the run stands: `--resume` continues from here.
+        checkpoint.save(model, &optimizer, rngs, &state)?;
     }
-    Ok(Training {
-        held_out: held_out.name.to_owned(),
-        epochs,
-        loss_curve,
-        train_seconds,
-    })
+    Ok(state.training)
 }
 // ANCHOR_END: train

@@ -125,21 +125,29 @@ impl Training {
 }
 
 // ANCHOR: step
-/// One optimisation step on `loss`: backward, clip the gradient's global norm to `clip`
-/// (the learner's [`clip_grad_norm`]), Adam. Returns the norm before clipping.
-fn optimise(loss: &Tensor, params: &[Tensor], optimizer: &mut Adam, clip: f32) -> f32 {
+/// One optimisation step on `loss`: backward, stop if a gradient is not a number (naming the
+/// parameter and `at`), clip the gradient's global norm to `clip` (the learner's
+/// [`clip_grad_norm`]), Adam. Returns the norm before clipping.
+fn optimise(
+    loss: &Tensor,
+    params: &[(String, Tensor)],
+    optimizer: &mut Adam,
+    clip: f32,
+    at: &str,
+) -> Result<f32, nn::NonFiniteGradient> {
     optimizer.zero_grad();
     loss.backward();
+    nn::check_named_gradients(params, at)?;
     let mut grads: Vec<_> = params
         .iter()
-        .map(|p| p.grad().expect("every parameter takes part in the loss"))
+        .map(|(_, p)| p.grad().expect("every parameter takes part in the loss"))
         .collect();
     let norm = clip_grad_norm(&mut grads, clip);
-    for (p, g) in params.iter().zip(grads) {
+    for ((_, p), g) in params.iter().zip(grads) {
         p.set_grad(Some(g));
     }
     optimizer.step();
-    norm
+    Ok(norm)
 }
 // ANCHOR_END: step
 
@@ -159,8 +167,8 @@ pub fn train_text(
     rng: &mut impl Rng,
     mut report: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Training> {
-    let params = model.parameters();
-    let mut optimizer = Adam::new(params.clone(), config.lr);
+    let params = model.named_parameters();
+    let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
     let mut training = Training::default();
     let (mut loss_sum, mut loss_count) = (0.0, 0usize);
@@ -176,7 +184,8 @@ pub fn train_text(
             optimizer.set_learning_rate(config.lr_at(step));
             let out = model.forward(&window.inputs, window.batch, &h);
             let loss = tensor::cross_entropy(&out.logits, &classes(&window.targets));
-            let norm = optimise(&loss, &params, &mut optimizer, config.clip);
+            let at = format!("step {}", step + 1);
+            let norm = optimise(&loss, &params, &mut optimizer, config.clip, &at)?;
             h = out.last.detach(); // carried on, but the gradient stops here
             training.record(started);
 
@@ -237,8 +246,8 @@ pub fn train_names(
     rng: &mut impl Rng,
     mut report: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Training> {
-    let params = model.parameters();
-    let mut optimizer = Adam::new(params.clone(), config.lr);
+    let params = model.named_parameters();
+    let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
     let mut training = Training::default();
     let (mut loss_sum, mut loss_count) = (0.0, 0usize);
@@ -253,7 +262,8 @@ pub fn train_names(
             optimizer.set_learning_rate(config.lr_at(step));
             let names: Vec<&[u32]> = indices.iter().map(|&i| train[i].as_slice()).collect();
             let (loss, chars) = names_loss(model, &names, end);
-            let norm = optimise(&loss, &params, &mut optimizer, config.clip);
+            let at = format!("step {}", step + 1);
+            let norm = optimise(&loss, &params, &mut optimizer, config.clip, &at)?;
             training.record(started);
 
             let loss = f64::from(loss.item());

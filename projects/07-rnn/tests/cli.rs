@@ -206,3 +206,26 @@ fn bad_flags_are_usage_errors() {
         &dir.path().join("run"),
     );
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(
+        env!("CARGO_BIN_EXE_07-rnn"),
+        &[
+            "--text-limit",
+            "20000",
+            "--names-limit",
+            "2000",
+            "--minimal-iterations",
+            "60",
+            "--steps",
+            "8",
+            "--names-steps",
+            "8",
+            "--hidden",
+            "32",
+        ],
+        dir.path(),
+    );
+}

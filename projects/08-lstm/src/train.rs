@@ -138,6 +138,7 @@ pub fn train_text(
     mut report: impl FnMut(Event<'_>),
 ) -> anyhow::Result<Training> {
     let params = model.parameters();
+    let named = model.named_parameters();
     let mut optimizer = Adam::new(params.clone(), config.lr);
     let ceiling = 3.0 * (model.config.vocab as f64).ln();
     let mut dropout = ChaCha8Rng::seed_from_u64(rng.random());
@@ -158,6 +159,8 @@ pub fn train_text(
             let loss = tensor::cross_entropy(&out.logits, &targets);
             optimizer.zero_grad();
             loss.backward();
+            // A NaN or infinite gradient stops the run, naming the parameter, before Adam.
+            nn::check_named_gradients(&named, &format!("step {}", step + 1))?;
             let norm = nn::clip_grad_norm(&params, config.clip);
             optimizer.step();
             state = carry_state(&out.last);

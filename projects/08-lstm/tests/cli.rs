@@ -185,3 +185,13 @@ fn bad_flags_are_usage_errors() {
         &dir.path().join("run"),
     );
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(
+        env!("CARGO_BIN_EXE_08-lstm"),
+        &["--text-limit", "20000", "--steps", "6", "--hidden", "24"],
+        dir.path(),
+    );
+}

@@ -188,6 +188,7 @@ pub fn train(
         .into_iter()
         .partition(|(name, t)| decays(name, &t.shape()));
     let params = model.parameters();
+    let named = model.named_parameters();
     let adamw = |params: Vec<(String, Tensor)>, decay: f32| {
         let mut adam = Adam::adamw(
             params.into_iter().map(|(_, t)| t).collect(),
@@ -215,6 +216,8 @@ pub fn train(
             optimizer.set_learning_rate(schedule.lr(step - 1));
         }
         loss.backward();
+        // A NaN or infinite gradient stops the run, naming the parameter, before Adam.
+        nn::check_named_gradients(&named, &format!("step {step}"))?;
         nn::clip_grad_norm(&params, config.clip);
         for optimizer in &mut optimizers {
             optimizer.step();

@@ -149,3 +149,28 @@ fn bad_flags_and_files_get_clear_errors() {
     let message = assert_clean_failure(&output);
     assert!(message.contains("nothing.safetensors"), "{message}");
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(
+        env!("CARGO_BIN_EXE_09-transformer"),
+        &[
+            "--text-limit",
+            "20000",
+            "--steps",
+            "8",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--heads",
+            "2",
+            "--seq-len",
+            "32",
+            "--batch-size",
+            "4",
+        ],
+        dir.path(),
+    );
+}

@@ -100,6 +100,7 @@ pub fn train_digits(
             step += 1;
             let (d, g) = (f64::from(losses.discriminator), f64::from(losses.generator));
             run::check_finite(d + g, &format!("step {step}"))?;
+            gan.check_gradients(&format!("step {step}"))?;
             (d_sum, g_sum, counted) = (d_sum + d, g_sum + g, counted + 1);
             (epoch_d, epoch_g) = (epoch_d + d, epoch_g + g);
             if counted == log_every {

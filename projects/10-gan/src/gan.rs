@@ -81,6 +81,30 @@ impl Gan {
     }
 }
 
+impl Gan {
+    /// Stops the run if a gradient of the last [`crate::train_step`] (still held by each
+    /// parameter) is NaN or infinite, naming the network and the parameter
+    /// (`discriminator.conv1.weight`) and the step `at`: the check the training loops make
+    /// after every step.
+    ///
+    /// # Errors
+    /// The first parameter whose gradient is not a number.
+    pub fn check_gradients(&self, at: &str) -> Result<(), nn::NonFiniteGradient> {
+        for (name, net) in [
+            ("discriminator", self.discriminator.as_ref()),
+            ("generator", self.generator.as_ref()),
+        ] {
+            let named: Vec<_> = net
+                .named_parameters()
+                .into_iter()
+                .map(|(parameter, t)| (format!("{name}.{parameter}"), t))
+                .collect();
+            nn::check_named_gradients(&named, at)?;
+        }
+        Ok(())
+    }
+}
+
 /// The two losses of one [`crate::train_step`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepLosses {

@@ -213,7 +213,9 @@ pub fn train_mixture(
         let losses = crate::train_step(&mut gan, &real, &z);
         run.train_seconds += started.elapsed().as_secs_f64();
         let (d, g) = (f64::from(losses.discriminator), f64::from(losses.generator));
-        run::check_finite(d + g, &format!("{} loss, step {step}", objective.name()))?;
+        let at = format!("{} loss, step {step}", objective.name());
+        run::check_finite(d + g, &at)?;
+        gan.check_gradients(&at)?;
         (d_sum, g_sum, counted) = (d_sum + d, g_sum + g, counted + 1);
         bar.advance(1, config.batch_size as u64, &[("d_loss", d), ("g_loss", g)]);
         if step % config.snapshot_every == 0 || step == config.steps {

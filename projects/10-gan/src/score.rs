@@ -231,6 +231,7 @@ fn train_scorer(
             let loss = tensor::cross_entropy(&scorer.forward(&x), &labels);
             optimizer.zero_grad();
             loss.backward();
+            nn::check_gradients(scorer, &format!("scorer epoch {epoch}"))?;
             optimizer.step();
             loss_sum += f64::from(loss.item()) * indices.len() as f64;
         }

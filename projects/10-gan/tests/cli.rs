@@ -252,3 +252,26 @@ fn a_missing_dataset_or_an_unwritable_output_folder_fails_before_training() {
         "{message}"
     );
 }
+
+#[test]
+fn an_unwritable_out_fails_before_loading_data_or_training() {
+    let dir = tempfile::tempdir().unwrap();
+    run::cli_test::assert_fails_before_the_work(
+        env!("CARGO_BIN_EXE_10-gan"),
+        &[
+            "--mixture-steps",
+            "300",
+            "--steps",
+            "40",
+            "--train-limit",
+            "512",
+            "--samples",
+            "500",
+            "--scorer-epochs",
+            "1",
+            "--scorer-train-limit",
+            "1000",
+        ],
+        dir.path(),
+    );
+}

@@ -10,6 +10,8 @@
 //! - Optimizers ([`Sgd`] with momentum, Nesterov and weight decay, [`RmsProp`], [`Adam`] and
 //!   AdamW), [`clip_grad_norm`], and learning-rate schedules in [`schedule`].
 //! - [`checkpoint`]: save and load parameters and optimizer state as safetensors.
+//! - [`check_gradients`]: stop a run whose gradients hold a NaN or an infinity, naming the
+//!   parameter and the step.
 //!
 //! A training step:
 //! ```
@@ -27,6 +29,7 @@
 
 mod activation;
 pub mod checkpoint;
+mod guard;
 pub mod init;
 mod layers;
 mod module;
@@ -36,6 +39,7 @@ pub mod schedule;
 
 pub use activation::{AvgPool2d, Dropout, Flatten, Gelu, MaxPool2d, Relu, Sigmoid, Tanh};
 pub use checkpoint::CheckpointError;
+pub use guard::{check_gradients, check_named_gradients, NonFiniteGradient};
 pub use layers::{Conv2d, ConvTranspose2d, Embedding, Linear};
 pub use module::{Module, Sequential};
 pub use norm::{BatchNorm, LayerNorm};

@@ -114,3 +114,120 @@ pub fn assert_fails_before_the_work(binary: &str, args: &[&str], dir: &Path) -> 
     );
     all
 }
+
+/// Starts `command` with its standard output piped, reads it line by line until a line starts
+/// with `prefix`, then kills the process (SIGKILL on Unix: nothing can catch it) and waits
+/// for it. Returns what it printed up to then. The resume tests interrupt a run this way at a
+/// known point (say, when `epoch 2/4` is printed: the checkpoint of epoch 1 is on disk and
+/// the one of epoch 2 is being written).
+///
+/// # Panics
+/// If the command cannot start, or ends without printing such a line.
+pub fn kill_when_printed(command: &mut std::process::Command, prefix: &str) -> String {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut printed = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("the run prints text");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with(prefix) {
+            child.kill().expect("killing the run");
+            child.wait().expect("waiting for the killed run");
+            return printed;
+        }
+    }
+    let status = child.wait().expect("waiting for the run");
+    panic!("the run ended ({status}) without printing a line starting with {prefix:?}:\n{printed}");
+}
+
+/// The fields of `metrics.json` that measure time or memory, which differ between any two runs.
+pub const TIMING_FIELDS: [&str; 3] = ["train_seconds", "examples_per_second", "peak_rss_mib"];
+
+/// Checks that two runs' `metrics.json` (in `a` and `b`) are equal, number for number, apart
+/// from [`TIMING_FIELDS`] and the metrics named in `timings` (a project's own timing metrics).
+///
+/// # Panics
+/// If they differ; the message shows both.
+pub fn assert_same_metrics(a: &Path, b: &Path, timings: &[&str]) {
+    let strip = |dir: &Path| {
+        let mut json = metrics(dir);
+        let object = json.as_object_mut().expect("metrics.json is an object");
+        for field in TIMING_FIELDS {
+            object.remove(field);
+        }
+        if let Some(metrics) = object.get_mut("metrics").and_then(|m| m.as_object_mut()) {
+            for field in timings {
+                metrics.remove(*field);
+            }
+        }
+        json
+    };
+    let (a_json, b_json) = (strip(a), strip(b));
+    assert_eq!(
+        a_json,
+        b_json,
+        "{} and {} differ",
+        a.join("metrics.json").display(),
+        b.join("metrics.json").display()
+    );
+}
+
+/// The resume check every long-training project runs (`tests/resume.rs`): `binary` with
+/// `args` (a short run that uses every random stream it has; `--threads` given) runs once
+/// unbroken into `dir/unbroken`; once into `dir/resumed`, killed as soon as it prints a line
+/// starting with `kill_at` (e.g. `epoch 2/4`: the first checkpoint is on disk, the run not
+/// over); then again there with `--resume`. The resumed run must say where it resumed from
+/// and end with the unbroken run's `metrics.json` (timings aside, and the project's own
+/// timing metrics in `timings`), and with the same bytes in each of `same_files` (figures
+/// drawn from the whole history). Returns what the resumed run printed.
+///
+/// # Panics
+/// If any of that fails.
+pub fn assert_resume_matches_unbroken(
+    binary: &str,
+    args: &[&str],
+    kill_at: &str,
+    dir: &Path,
+    timings: &[&str],
+    same_files: &[&str],
+) -> String {
+    let (unbroken, resumed) = (dir.join("unbroken"), dir.join("resumed"));
+    let output = run_binary(binary, args, &unbroken);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .arg("--out")
+        .arg(&resumed)
+        .arg("--quiet")
+        .env_remove("SMALLNETS_THREADS");
+    let before = kill_when_printed(&mut command, kill_at);
+    assert!(
+        !resumed.join("metrics.json").exists(),
+        "the run ended before the kill:\n{before}"
+    );
+    let resume: Vec<&str> = args.iter().copied().chain(["--resume"]).collect();
+    let output = run_binary(binary, &resume, &resumed);
+    let printed = text(&output);
+    assert!(output.status.success(), "{printed}");
+    assert!(printed.contains("resuming from"), "{printed}");
+    assert_same_metrics(&unbroken, &resumed, timings);
+    for name in same_files {
+        let read = |dir: &Path| {
+            let path = dir.join(name);
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        assert!(
+            read(&unbroken) == read(&resumed),
+            "{name} differs between the unbroken and the resumed run"
+        );
+    }
+    printed
+}

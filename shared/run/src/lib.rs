@@ -15,9 +15,9 @@
 //! - [`write_atomic`]: every file a run writes goes to a temporary name first and is renamed
 //!   into place, so an interrupted run never leaves half a result; [`Session::start`] checks
 //!   first that the output folder can be written at all.
-//! - [`resume`]: what to save beside a checkpoint each epoch ([`ResumeState`]: epochs, steps,
-//!   the random streams' positions, the history so far) so that `--resume` ends where an
-//!   unbroken run would.
+//! - [`resume`]: what to save in a checkpoint each epoch ([`ResumeState`]: epochs, steps,
+//!   the random streams' positions, the history so far) so that `--resume`
+//!   ([`Session::resume_from`]) ends where an unbroken run would.
 
 mod args;
 pub mod cli_test;
@@ -34,7 +34,7 @@ pub use files::write_atomic;
 pub use progress::Progress;
 pub use resume::ResumeState;
 pub use rngs::Rngs;
-pub use session::{check_diverged, check_finite, Metric, Report, Session};
+pub use session::{check_diverged, check_finite, check_gradient, Metric, Report, Session};
 
 use std::process::ExitCode;
 

@@ -1,27 +1,36 @@
-//! Resuming a run: what a training loop must save beside its checkpoint, at the end of each
-//! epoch, so that `--resume` continues to the same final metrics as a run never stopped
-//! (same seed, same threads): equal, not close.
+//! Resuming a run: what a training loop saves with its checkpoint, at the end of each epoch
+//! (or every N steps), so that `--resume` continues to the same final metrics as a run never
+//! stopped (same flags, seed and threads): equal, not close.
 //!
 //! The pattern, for a project whose training takes more than a minute:
 //!
-//! 1. At the end of each epoch: `nn::checkpoint::save(&ckpt, &model, Some(&optimizer), ..)`
-//!    (weights and optimizer moments), then [`ResumeState::save`] next to it (epochs and
-//!    steps done, the random streams' positions from [`Rngs::state`], and the project's own
-//!    history: per-epoch metrics, the loss curve, the best so far). Both writes are atomic;
-//!    the resume file goes second, so it never points past the checkpoint.
-//! 2. With `--resume`: [`ResumeState::load`] (before any work: it fails if the file is
-//!    missing, damaged, or from another project or seed), `nn::checkpoint::load` with the
-//!    optimizer, [`Rngs::restore`] the streams, and start the epoch loop at `epoch + 1` with
-//!    the step counter (learning-rate schedules) at `step`.
-//! 3. Draw from the streams only in the same order as an unbroken run: the data order of
+//! 1. Flatten [`ResumeArgs`] into the training flags. Right after [`Session::start`] (and
+//!    `on_your_code`), `let resumed = session.resume_from(&path, || read_metadata(&path),
+//!    args.resume.resume)?;` reads the checkpoint's header only, before any data is loaded
+//!    (the project's own checkpoint code reads it): with `--resume` it fails if the
+//!    file is missing, damaged, or from another project, seed or settings, and it puts the
+//!    random streams back where they stood ([`Session::rngs`]).
+//! 2. Train from epoch `resumed.epoch + 1` and step `resumed.step` (learning-rate schedules),
+//!    after loading the weights and optimizer state from the checkpoint, and taking the
+//!    project's own record so far (per-epoch metrics, loss curve, best so far) from
+//!    [`ResumeState::history`].
+//! 3. At the end of each epoch: `let state = session.resume_state(epoch, step, &rngs,
+//!    &history)?;` and save the weights, the optimizer state and `state` in ONE file: the
+//!    state goes into the checkpoint's metadata under [`ResumeState::METADATA_KEY`]
+//!    ([`ResumeState::to_metadata`]), so that the weights and where the run stood can never
+//!    disagree, whatever moment a kill comes at. The file is written atomically.
+//! 4. Draw from the streams only in the same order as an unbroken run: the data order of
 //!    epoch `e` comes from the shuffle stream as it stood after epoch `e - 1`.
+//!
+//! Timings (`train_seconds`, speeds) of a resumed run cover only what it ran itself plus what
+//! the history recorded; everything else in `metrics.json` equals the unbroken run's.
 
-use crate::Rngs;
+use crate::{Rngs, Session};
 use anyhow::Context;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
-
 /// Where one ChaCha8 stream stands: its key, stream number and position, enough to restore
 /// it exactly (the position as a string: JSON numbers cannot hold a `u128`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,68 +110,233 @@ impl Rngs {
     }
 }
 
-/// Everything besides the weights and optimizer state that a run needs to continue: saved
-/// as JSON next to the checkpoint (e.g. `resume.json`) at the end of each epoch.
+/// The `--resume` flag, for the projects that train long enough to need it. Flatten it into
+/// a project's training flags:
+///
+/// ```
+/// use clap::Parser;
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     resume: run::resume::ResumeArgs,
+/// }
+/// assert!(Cli::parse_from(["05-cnn", "--resume"]).resume.resume);
+/// ```
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+#[command(about = None, long_about = None)]
+pub struct ResumeArgs {
+    /// Continue the run whose checkpoint is in the output folder from its last saved epoch
+    /// (or step), instead of starting afresh. Give the same flags, seed and threads: the run
+    /// then ends with the same numbers as one that was never stopped.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// Everything besides the weights and optimizer state that a run needs to continue, saved
+/// in the checkpoint's metadata (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResumeState {
     /// The project that wrote it, e.g. `05-cnn`: another project's file is refused.
     pub project: String,
     /// The run's seed: resuming with another seed would not be the same run.
     pub seed: u64,
-    /// Epochs completed.
+    /// The worker threads of the run that saved it (another count may change the last digits).
+    pub threads: usize,
+    /// The run's own settings, as its configuration line printed them: resuming with other
+    /// settings (another `--epochs` moves a cosine schedule) would not be the same run.
+    pub settings: Vec<(String, String)>,
+    /// Epochs completed (0 for a project that counts only steps).
     pub epoch: usize,
     /// Optimizer steps taken (where a learning-rate schedule stands).
     pub step: usize,
-    /// The random streams after epoch `epoch`.
+    /// The random streams as they stood when the state was taken.
     pub rngs: RngStates,
-    /// The project's own record so far (per-epoch metrics, loss curve, best so far), as it
-    /// likes; `serde_json::to_value` of a struct is the usual.
+    /// The project's own record so far (per-epoch metrics, loss curve, best so far), any
+    /// serialisable value; read it back with [`ResumeState::history`].
     pub history: serde_json::Value,
 }
 
 impl ResumeState {
-    /// Writes the state to `path`, atomically.
+    /// The checkpoint metadata entry that holds the state.
+    pub const METADATA_KEY: &'static str = "resume";
+
+    /// The `(key, value)` to add to the checkpoint's metadata: the state as JSON.
     ///
-    /// # Errors
-    /// If the file cannot be written; the message names it.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(self).context("serialising the resume state")?;
-        crate::write_atomic(path, (text + "\n").as_bytes())
+    /// # Panics
+    /// Never in practice: every field serialises.
+    pub fn to_metadata(&self) -> (String, String) {
+        let text = serde_json::to_string(self).expect("a resume state serialises");
+        (Self::METADATA_KEY.to_owned(), text)
     }
 
-    /// Reads the state a run of `project` with `seed` saved at `path`.
+    /// The state in a checkpoint's metadata, `path` naming the file in messages.
     ///
     /// # Errors
-    /// If the file is missing or damaged, or was written by another project or with another
-    /// seed; the message names the file and what to do.
-    pub fn load(path: &Path, project: &str, seed: u64) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| {
+    /// If the entry is missing (the checkpoint was saved without one) or damaged.
+    pub fn from_metadata(metadata: &BTreeMap<String, String>, path: &Path) -> anyhow::Result<Self> {
+        let text = metadata.get(Self::METADATA_KEY).with_context(|| {
             format!(
-                "cannot read {} to resume from; run without --resume to start afresh",
+                "{} holds no resume state (it was written by an older version, or by a run \
+                 that saves none); run without --resume to start afresh",
                 path.display()
             )
         })?;
-        let state: Self = serde_json::from_str(&text).with_context(|| {
+        let state: Self = serde_json::from_str(text).with_context(|| {
             format!(
-                "{} is not a resume state of this version; run without --resume to start \
-                 afresh",
+                "the resume state in {} is damaged; run without --resume to start afresh",
                 path.display()
             )
         })?;
-        anyhow::ensure!(
-            state.project == project,
-            "{} was written by {}, not {project}",
-            path.display(),
-            state.project
-        );
-        anyhow::ensure!(
-            state.seed == seed,
-            "{} is from a run with --seed {}; resume with that seed (this run has {seed})",
-            path.display(),
-            state.seed
-        );
         Rngs::restore(&state.rngs).with_context(|| format!("{} is damaged", path.display()))?;
         Ok(state)
+    }
+
+    /// The project's record so far, as the type it was saved from.
+    ///
+    /// # Errors
+    /// If it does not have that type's fields (a damaged or foreign file).
+    pub fn history<T: DeserializeOwned>(&self) -> anyhow::Result<T> {
+        serde_json::from_value(self.history.clone())
+            .context("the resume state's history is not this project's")
+    }
+}
+
+/// Where a resumed run starts: nothing done for a fresh run.
+#[derive(Debug, Clone, Default)]
+pub struct Resumed {
+    /// Epochs already completed.
+    pub epoch: usize,
+    /// Optimizer steps already taken.
+    pub step: usize,
+    /// The state read, `None` for a fresh run.
+    pub state: Option<ResumeState>,
+}
+
+impl Resumed {
+    /// The project's record so far ([`ResumeState::history`]), or `T::default()` for a fresh
+    /// run.
+    ///
+    /// # Errors
+    /// If the saved history is not a `T`.
+    pub fn history<T: DeserializeOwned + Default>(&self) -> anyhow::Result<T> {
+        self.state
+            .as_ref()
+            .map_or_else(|| Ok(T::default()), ResumeState::history)
+    }
+}
+
+impl Session {
+    /// Where this run stands, for its checkpoint: `epoch` epochs and `step` steps done, the
+    /// streams `rngs` as they stand now, and the project's `history` so far.
+    ///
+    /// # Errors
+    /// If `history` does not serialise to JSON.
+    pub fn resume_state(
+        &self,
+        epoch: usize,
+        step: usize,
+        rngs: &Rngs,
+        history: &impl Serialize,
+    ) -> anyhow::Result<ResumeState> {
+        Ok(ResumeState {
+            project: self.project.clone(),
+            seed: self.seed,
+            threads: self.threads,
+            settings: self.settings.clone(),
+            epoch,
+            step,
+            rngs: rngs.state(),
+            history: serde_json::to_value(history).context("serialising the run's history")?,
+        })
+    }
+
+    /// With `resume` (the `--resume` flag), reads the resume state in the checkpoint
+    /// `checkpoint`'s `metadata` (the caller reads the header, with its own checkpoint code),
+    /// checks it is this project's with this seed and these settings, puts
+    /// [`Session::rngs`] back where they stood, and says where the run continues from.
+    /// Without it, a fresh start. Call it before loading data: a wrong file fails at once.
+    ///
+    /// # Errors
+    /// If the state is missing or damaged, or from another project, seed or settings.
+    pub fn resume_from(
+        &mut self,
+        checkpoint: &Path,
+        metadata: impl FnOnce() -> anyhow::Result<BTreeMap<String, String>>,
+        resume: bool,
+    ) -> anyhow::Result<Resumed> {
+        if !resume {
+            return Ok(Resumed::default());
+        }
+        let metadata = metadata().with_context(|| {
+            format!(
+                "--resume: cannot read the checkpoint {}; run without --resume to start afresh",
+                checkpoint.display()
+            )
+        })?;
+        let state = ResumeState::from_metadata(&metadata, checkpoint)?;
+        self.check_resumable(&state, checkpoint)?;
+        self.rngs = Rngs::restore(&state.rngs)?;
+        println!(
+            "resuming from {}: {} epoch(s) and {} step(s) done",
+            checkpoint.display(),
+            state.epoch,
+            state.step
+        );
+        Ok(Resumed {
+            epoch: state.epoch,
+            step: state.step,
+            state: Some(state),
+        })
+    }
+
+    /// Refuses a state from another project, seed or settings; warns about other threads.
+    fn check_resumable(&self, state: &ResumeState, path: &Path) -> anyhow::Result<()> {
+        let file = path.display();
+        anyhow::ensure!(
+            state.project == self.project,
+            "{file} was written by {}, not {}; run without --resume to start afresh",
+            state.project,
+            self.project
+        );
+        anyhow::ensure!(
+            state.seed == self.seed,
+            "{file} is from a run with --seed {}; resume with that seed (this run has {})",
+            state.seed,
+            self.seed
+        );
+        let saved: BTreeMap<_, _> = state.settings.iter().cloned().collect();
+        let now: BTreeMap<_, _> = self.settings.iter().cloned().collect();
+        if saved != now {
+            let differ: Vec<String> = saved
+                .keys()
+                .chain(now.keys())
+                .filter(|k| saved.get(*k) != now.get(*k))
+                .map(|k| {
+                    let show = |v: Option<&String>| v.map_or("unset".to_owned(), Clone::clone);
+                    format!(
+                        "{k}={} (saved) vs {k}={} (now)",
+                        show(saved.get(k)),
+                        show(now.get(k))
+                    )
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            anyhow::bail!(
+                "{file} is from a run with other settings: {}; resume with the same flags, or \
+                 run without --resume to start afresh",
+                differ.join(", ")
+            );
+        }
+        if state.threads != self.threads {
+            eprintln!(
+                "note: {file} was saved by a run with {} threads and this one has {}: the \
+                 result may differ from an unbroken run's in the last digits (pass --threads {} \
+                 for the same numbers)",
+                state.threads, self.threads, state.threads
+            );
+        }
+        Ok(())
     }
 }
 
@@ -189,39 +363,77 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_state_round_trips_through_its_file_and_wrong_ones_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("resume.json");
-        let state = ResumeState {
-            project: "05-cnn".into(),
-            seed: 7,
-            epoch: 2,
-            step: 3750,
-            rngs: Rngs::new(7).state(),
-            history: serde_json::json!({"test_accuracy": [0.97, 0.98]}),
-        };
-        state.save(&path).unwrap();
-        assert_eq!(ResumeState::load(&path, "05-cnn", 7).unwrap(), state);
+    fn session(dir: &Path, seed: &str, epochs: &str) -> Session {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            common: crate::CommonArgs,
+        }
+        let out = dir.join("run");
+        let args = ["x", "--quiet", "--threads", "1", "--seed", seed, "--out"];
+        let cli = Cli::parse_from(args.iter().copied().chain([out.to_str().unwrap()]));
+        Session::start("05-cnn", &cli.common, &[("epochs", epochs.into())]).unwrap()
+    }
 
-        let other = ResumeState::load(&path, "03-mlp", 7)
-            .unwrap_err()
-            .to_string();
-        assert!(other.contains("written by 05-cnn"), "{other}");
-        let seed = ResumeState::load(&path, "05-cnn", 8)
-            .unwrap_err()
-            .to_string();
+    #[test]
+    fn a_state_round_trips_through_checkpoint_metadata_and_wrong_ones_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        let mut saver = session(dir.path(), "7", "3");
+        let mut rngs = saver.rngs.clone();
+        rngs.shuffle.next_u64();
+        let history = serde_json::json!({"test_accuracy": [0.97, 0.1 + 0.2]});
+        let state = saver.resume_state(2, 3750, &rngs, &history).unwrap();
+        let metadata = BTreeMap::from([state.to_metadata()]);
+        let read = || Ok(metadata.clone());
+
+        // Without --resume: a fresh start, whatever the file holds.
+        let fresh = saver.resume_from(&path, read, false).unwrap();
+        assert_eq!((fresh.epoch, fresh.step), (0, 0));
+        assert!(fresh.state.is_none());
+
+        let mut resumer = session(dir.path(), "7", "3");
+        let resumed = resumer.resume_from(&path, read, true).unwrap();
+        assert_eq!((resumed.epoch, resumed.step), (2, 3750));
+        assert_eq!(resumed.state.as_ref().unwrap(), &state);
+        let back: serde_json::Value = resumed.history().unwrap();
+        assert_eq!(back, history, "floats come back exactly");
+        assert_eq!(resumer.rngs.shuffle.next_u64(), rngs.shuffle.next_u64());
+
+        let message = |seed, epochs, read: &dyn Fn() -> anyhow::Result<_>| {
+            let error = session(dir.path(), seed, epochs)
+                .resume_from(&path, read, true)
+                .unwrap_err();
+            format!("{error:#}")
+        };
+        let seed = message("8", "3", &read);
         assert!(seed.contains("--seed 7"), "{seed}");
-        let missing = format!(
-            "{:#}",
-            ResumeState::load(&dir.path().join("nope.json"), "05-cnn", 7).unwrap_err()
-        );
+        let settings = message("7", "4", &read);
         assert!(
-            missing.contains("nope.json") && missing.contains("--resume"),
-            "{missing}"
+            settings.contains("epochs=3 (saved) vs epochs=4 (now)"),
+            "{settings}"
         );
-        std::fs::write(&path, &std::fs::read(&path).unwrap()[..40]).unwrap();
-        let cut = format!("{:#}", ResumeState::load(&path, "05-cnn", 7).unwrap_err());
-        assert!(cut.contains("resume.json"), "{cut}");
+        let none = message("7", "3", &|| Ok(BTreeMap::new()));
+        assert!(
+            none.contains("model.safetensors") && none.contains("without --resume"),
+            "{none}"
+        );
+        let unreadable = message("7", "3", &|| anyhow::bail!("no such file"));
+        assert!(
+            unreadable.contains("model.safetensors") && unreadable.contains("no such file"),
+            "{unreadable}"
+        );
+        let mut cut = metadata.clone();
+        let text = &cut["resume"];
+        let half = text[..text.len() / 2].to_owned();
+        cut.insert("resume".into(), half);
+        let damaged = message("7", "3", &|| Ok(cut.clone()));
+        assert!(damaged.contains("damaged"), "{damaged}");
+        let mut other = state.clone();
+        other.project = "03-mlp".into();
+        let other = BTreeMap::from([other.to_metadata()]);
+        let foreign = message("7", "3", &|| Ok(other.clone()));
+        assert!(foreign.contains("written by 03-mlp"), "{foreign}");
     }
 }

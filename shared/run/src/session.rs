@@ -32,6 +32,9 @@ pub struct Session {
     pub threads: usize,
     /// One seeded random stream per purpose.
     pub rngs: Rngs,
+    /// The project's own settings, as the configuration line shows them (a resumed run must
+    /// have the same).
+    pub(crate) settings: Vec<(String, String)>,
     animated: bool,
     started: Instant,
     written: Vec<String>,
@@ -81,6 +84,10 @@ impl Session {
             seed: common.seed,
             threads,
             rngs: Rngs::new(common.seed),
+            settings: config
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                .collect(),
             animated: !common.quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
             written: Vec::new(),
@@ -269,6 +276,38 @@ pub fn check_diverged(loss: f64, ceiling: f64, at: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stops a run whose gradient for `parameter` holds a NaN or an infinity, naming the
+/// parameter, the place `at` (`epoch 2/12, step 900`; empty when the caller names it) and the
+/// fix: for the chapters that
+/// compute their gradients by hand (the tensor chapters have `nn::check_gradients`). Call it
+/// between the backward pass and the update, so the bad number never reaches the weights.
+///
+/// # Errors
+/// If a value of `gradient` is NaN or infinite.
+pub fn check_gradient<'a, T: Copy + Into<f64> + 'a>(
+    parameter: &str,
+    gradient: impl IntoIterator<Item = &'a T>,
+    at: &str,
+) -> anyhow::Result<()> {
+    let at = if at.is_empty() {
+        String::new()
+    } else {
+        format!(" at {at}")
+    };
+    match gradient
+        .into_iter()
+        .map(|&g| g.into())
+        .find(|g| !g.is_finite())
+    {
+        None => Ok(()),
+        Some(value) => anyhow::bail!(
+            "training diverged: the gradient of `{parameter}` holds {value}{at}. Lower the \
+             learning rate (--lr), or clip the gradients, and run again; earlier results were \
+             left untouched"
+        ),
+    }
+}
+
 fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (value * scale).round() / scale
@@ -364,6 +403,21 @@ mod tests {
             "{message}"
         );
         assert!(check_diverged(f64::INFINITY, 23.0, "x").is_err());
+    }
+
+    #[test]
+    fn a_nan_or_infinite_gradient_stops_the_run_naming_the_parameter() {
+        assert!(check_gradient("layers.0.w", &[1.0, -2.0], "step 1").is_ok());
+        let message = check_gradient("layers.1.b", &[0.5, f32::NAN], "epoch 2/3, step 40")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`layers.1.b` holds NaN at epoch 2/3, step 40")
+                && message.contains("--lr"),
+            "{message}"
+        );
+        let message = check_gradient("w", &[f32::INFINITY], "step 2").unwrap_err();
+        assert!(message.to_string().contains("holds inf"), "{message}");
     }
 
     #[test]

@@ -255,6 +255,14 @@ impl Tensor {
         self.0.grad.borrow().clone()
     }
 
+    /// The first value of the accumulated gradient that is NaN or infinite, if any, read in
+    /// place (no copy): what a training loop checks every step to stop a diverging run
+    /// before it ruins the weights.
+    pub fn non_finite_grad(&self) -> Option<f32> {
+        let grad = self.0.grad.borrow();
+        grad.as_ref()?.iter().copied().find(|g| !g.is_finite())
+    }
+
     /// Forgets the accumulated gradient.
     pub fn zero_grad(&self) {
         *self.0.grad.borrow_mut() = None;

@@ -28,6 +28,11 @@ pub fn cross_entropy(logits: &Tensor, targets: &[usize]) -> Tensor {
         )
     });
     let (batch, classes) = x.dim();
+    // A mean over no examples (or a softmax over no classes) is 0/0: NaN, not a loss.
+    assert!(
+        batch > 0 && classes > 0,
+        "cross_entropy: logits of shape [{batch}, {classes}] hold no examples or no classes"
+    );
     assert!(
         targets.len() == batch,
         "cross_entropy: {} targets for logits of shape [{batch}, {classes}]",

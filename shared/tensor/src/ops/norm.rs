@@ -27,6 +27,11 @@ pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32) -> Tensor
         gamma.shape(),
         beta.shape()
     );
+    // Normalising over no values is 0/0: NaN, not a layer's output.
+    assert!(
+        d > 0,
+        "layer_norm: the last axis of input {shape:?} is empty"
+    );
     let rows = xv.len() / d;
     let (gv, bv) = (
         gamma.value().into_dimensionality::<Ix1>().expect("1-D"),
@@ -112,6 +117,11 @@ pub fn batch_norm(
         "batch_norm: gamma {:?} and beta {:?} must both be [{c}] for input {shape:?}",
         gamma.shape(),
         beta.shape()
+    );
+    // Batch statistics over no values are 0/0: NaN, not a normalisation.
+    assert!(
+        !xv.is_empty(),
+        "batch_norm: input {shape:?} holds no values to take batch statistics of"
     );
     let s = xv.len() / (n * c).max(1); // positions per channel in one example
     let count = (n * s) as f32; // M

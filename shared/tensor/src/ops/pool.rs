@@ -17,7 +17,7 @@ pub(crate) fn pool_shape(x: &Tensor, k: usize, stride: usize, op: &str) -> [usiz
     );
     assert!(
         k >= 1 && stride >= 1,
-        "{op}: window and stride must be at least 1"
+        "{op}: window ({k}) and stride ({stride}) must be at least 1"
     );
     assert!(
         s[2] >= k && s[3] >= k,

@@ -124,6 +124,10 @@ impl Tensor {
             axis < in_shape.len(),
             "max_axis: axis {axis} out of range for shape {in_shape:?}"
         );
+        assert!(
+            in_shape[axis] > 0,
+            "max_axis: axis {axis} of shape {in_shape:?} is empty: it has no largest value"
+        );
         let argmax = x.map_axis(Axis(axis), |lane| argmax_of(lane.iter().copied()));
         let mut out = Zip::from(x.lanes(Axis(axis)))
             .and(&argmax)
@@ -150,6 +154,12 @@ impl Tensor {
     /// from `[batch, classes]` scores). Not differentiable: returns plain numbers.
     pub fn argmax_last(&self) -> Vec<usize> {
         let x = self.value();
+        // An empty lane has no largest entry: index 0 would be a wrong answer, not one.
+        assert!(
+            x.shape().last().is_some_and(|&n| n > 0),
+            "argmax_last: the last axis must hold at least one value, got shape {:?}",
+            x.shape()
+        );
         let last = Axis(x.ndim() - 1);
         x.lanes(last)
             .into_iter()
