@@ -58,7 +58,7 @@ pub(crate) struct Inner {
 pub struct Tensor(pub(crate) Rc<Inner>);
 
 impl Tensor {
-    fn leaf(value: Data, requires_grad: bool) -> Tensor {
+    pub(crate) fn leaf(value: Data, requires_grad: bool) -> Tensor {
         LIVE.fetch_add(1, Ordering::Relaxed);
         Tensor(Rc::new(Inner {
             value: RefCell::new(value),
