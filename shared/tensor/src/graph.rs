@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
 use crate::tensor::{Data, Grad, Origin, Tensor};
 
@@ -197,6 +197,24 @@ impl Pending {
                 None => self.dense = Some(g),
             },
             Grad::Product(a, g) => self.products.push((a, g)),
+            Grad::Slice {
+                shape,
+                axis,
+                start,
+                g,
+            } => {
+                let sum = self.dense.get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                let len = g.shape()[axis];
+                let mut part = sum.slice_axis_mut(Axis(axis), Slice::from(start..start + len));
+                part += &g;
+            }
+            Grad::Rows { shape, rows, g } => {
+                let sum = self.dense.get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                for (g_row, &i) in g.outer_iter().zip(&rows) {
+                    let mut row = sum.index_axis_mut(Axis(0), i);
+                    row += &g_row;
+                }
+            }
         }
     }
 

@@ -27,6 +27,23 @@ pub(crate) enum Grad {
     /// `backward()` computes their sum as one matrix product of the stacked `a`s and `g`s
     /// (`graph.rs`), rather than many thin ones added up.
     Product(Data, ArrayD<f32>),
+    /// A gradient of shape `shape` that is zero but for `start..start + g.shape()[axis]`
+    /// along `axis`, where it is `g`: the backward pass of `narrow`. Added into the tensor's
+    /// gradient where it belongs, rather than written out whole, mostly zeros, and added.
+    Slice {
+        shape: Vec<usize>,
+        axis: usize,
+        start: usize,
+        g: ArrayD<f32>,
+    },
+    /// A gradient of shape `shape` that is zero but for rows (along axis 0) `rows[i]`, to
+    /// which `g[i]` is added: the backward pass of `index_select`, a lookup of a few rows
+    /// of a table.
+    Rows {
+        shape: Vec<usize>,
+        rows: Vec<usize>,
+        g: ArrayD<f32>,
+    },
 }
 
 impl Grad {
@@ -35,6 +52,7 @@ impl Grad {
         match self {
             Grad::Dense(g) => g.shape().to_vec(),
             Grad::Product(a, g) => vec![a.shape()[1], g.shape()[1]],
+            Grad::Slice { shape, .. } | Grad::Rows { shape, .. } => shape.clone(),
         }
     }
 }

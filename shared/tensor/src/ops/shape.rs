@@ -6,7 +6,7 @@ use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
 use crate::engine::{engine, Engine};
 use crate::fast;
-use crate::tensor::Tensor;
+use crate::tensor::{Grad, Tensor};
 
 /// A copy in row-major order if the array is not already laid out that way (on the fast
 /// engine, a run at a time where the last axis is contiguous: `fast/elementwise.rs`).
@@ -114,11 +114,15 @@ impl Tensor {
             start + len
         );
         y.slice_axis_inplace(Axis(axis), Slice::from(start..start + len));
-        Tensor::from_op_shared("narrow", y, &[self], move |g, _| {
-            let mut full = ArrayD::zeros(IxDyn(&shape));
-            full.slice_axis_mut(Axis(axis), Slice::from(start..start + len))
-                .assign(g);
-            vec![Some(full)]
+        // The gradient is `g` in place and zeros elsewhere: handed over as that slice
+        // (`Grad::Slice`), added where it belongs in the input's gradient.
+        Tensor::from_op_grads("narrow", y, &[self], move |g, _| {
+            vec![Some(Grad::Slice {
+                shape,
+                axis,
+                start,
+                g: g.clone(),
+            })]
         })
     }
 
