@@ -1,6 +1,6 @@
 //! Times training steps alone (no evaluation, no sampling, no baselines), for profiling and
 //! for the memory a training step needs:
-//! `cargo run --release -p transformer --example step_probe -- 30 2 64 12`
+//! `cargo run --release -p transformer --example gpt_step_probe -- 30 2 64 12`
 //! (steps, threads, T, B; issue 17's model: 4 layers, 4 heads, width 128, dropout 0).
 //! Prints the median wall-clock milliseconds per step and the process's peak resident
 //! memory (Linux's `VmHWM`), which here is the training step's: nothing else runs.
