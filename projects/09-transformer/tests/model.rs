@@ -167,7 +167,12 @@ fn attention_in_blocks_gives_the_output_and_gradients_of_attention_at_once() {
         })
     };
     let shape = [2, 3, t, 8];
-    let (qv, kv, vv, g) = (random(&shape), random(&shape), random(&shape), random(&shape));
+    let (qv, kv, vv, g) = (
+        random(&shape),
+        random(&shape),
+        random(&shape),
+        random(&shape),
+    );
     let run = |blocks: bool| {
         let (q, k, v) = (
             Tensor::param(qv.clone()),
@@ -180,10 +185,18 @@ fn attention_in_blocks_gives_the_output_and_gradients_of_attention_at_once() {
             transformer::attention(&q, &k, &v)
         };
         y.backward_with(&g);
-        [y.to_array(), q.grad().unwrap(), k.grad().unwrap(), v.grad().unwrap()]
+        [
+            y.to_array(),
+            q.grad().unwrap(),
+            k.grad().unwrap(),
+            v.grad().unwrap(),
+        ]
     };
     let (whole, in_blocks) = (run(false), run(true));
-    for (what, (a, b)) in ["output", "dq", "dk", "dv"].iter().zip(whole.iter().zip(&in_blocks)) {
+    for (what, (a, b)) in ["output", "dq", "dk", "dv"]
+        .iter()
+        .zip(whole.iter().zip(&in_blocks))
+    {
         let worst = a
             .iter()
             .zip(b)

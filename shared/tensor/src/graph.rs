@@ -203,13 +203,17 @@ impl Pending {
                 start,
                 g,
             } => {
-                let sum = self.dense.get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                let sum = self
+                    .dense
+                    .get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
                 let len = g.shape()[axis];
                 let mut part = sum.slice_axis_mut(Axis(axis), Slice::from(start..start + len));
                 part += &g;
             }
             Grad::Rows { shape, rows, g } => {
-                let sum = self.dense.get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                let sum = self
+                    .dense
+                    .get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
                 for (g_row, &i) in g.outer_iter().zip(&rows) {
                     let mut row = sum.index_axis_mut(Axis(0), i);
                     row += &g_row;

@@ -318,7 +318,10 @@ fn matmul_on_both_engines_agrees() {
     }
     // Attention's products: many small ones, the batch split between threads, with a
     // transposed operand.
-    let (q, k) = (random(&[48, 64, 32], &mut rng), random(&[48, 64, 32], &mut rng));
+    let (q, k) = (
+        random(&[48, 64, 32], &mut rng),
+        random(&[48, 64, 32], &mut rng),
+    );
     worst = worst.max(compare(
         "batched matmul [48, 64, 32]·[48, 64, 32]ᵀ",
         |t| t[0].matmul(&t[1].transpose(1, 2)),
@@ -478,13 +481,17 @@ fn softmax_and_copies_to_row_major_on_both_engines_agree() {
     let mut worst = 0.0f32;
     // Attention's scores (masked), a large matrix (rows split between threads), a
     // transposed input, scores far from zero, and axes other than the last.
-    let mask = ndarray::Array2::from_shape_fn((6, 6), |(i, j)| {
-        if j <= i {
-            0.0f32
-        } else {
-            f32::NEG_INFINITY
-        }
-    });
+    let mask =
+        ndarray::Array2::from_shape_fn(
+            (6, 6),
+            |(i, j)| {
+                if j <= i {
+                    0.0f32
+                } else {
+                    f32::NEG_INFINITY
+                }
+            },
+        );
     let scores = random(&[2, 3, 6, 6], &mut rng);
     worst = worst.max(compare(
         "causal softmax [2, 3, 6, 6]",

@@ -12,5 +12,5 @@ pub mod matmul;
 pub mod parallel;
 pub mod pool;
 pub mod rnn;
-pub(crate) mod softmax;
 pub(crate) mod scratch;
+pub(crate) mod softmax;

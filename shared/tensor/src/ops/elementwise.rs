@@ -202,18 +202,17 @@ impl Tensor {
     /// output (`exp`, `tanh`, `sigmoid`): `f` over runs of numbers, vectorised in
     /// `fast/math.rs`, reading any layout (a `narrow` of an LSTM's gates, say); backward
     /// `g · df(y)`, likewise. Only the output is kept for the backward pass.
-    fn vectorised(
-        &self,
-        name: &'static str,
-        f: fn(&mut [f32]),
-        df: fn(f32) -> f32,
-    ) -> Tensor {
+    fn vectorised(&self, name: &'static str, f: fn(&mut [f32]), df: fn(f32) -> f32) -> Tensor {
         let y = fast::elementwise::map_in_place(&self.value(), f).into_shared();
         let y_saved = y.clone();
         Tensor::from_op_shared(name, y, &[self], move |g, _| {
-            vec![Some(fast::elementwise::zip_in_place(g, &y_saved, |g, y| {
-                fast::math::times_function_of(g, y, df);
-            }))]
+            vec![Some(fast::elementwise::zip_in_place(
+                g,
+                &y_saved,
+                |g, y| {
+                    fast::math::times_function_of(g, y, df);
+                },
+            ))]
         })
     }
 
