@@ -101,13 +101,48 @@ impl SelfAttention {
         let k = split_heads(&qkv.narrow(2, c, c), self.heads);
         let v = split_heads(&qkv.narrow(2, 2 * c, c), self.heads);
         let y = match cache {
-            None => crate::attention(&q, &k, &v),
+            None => attention_in_blocks(&q, &k, &v),
             Some(cache) => cached_attention(cache, &q, &k, &v),
         };
         self.proj.forward(&merge_heads(&y)) // [B, H, T, d] -> [B, T, C] -> [B, T, C]
     }
 }
 // ANCHOR_END: self_attention
+
+/// Queries per block in [`attention_in_blocks`].
+pub const QUERY_BLOCK: usize = 64;
+
+// ANCHOR: attention_in_blocks
+/// [`crate::attention`] for `q, k, v: [B, H, T, d]`, computed for [`QUERY_BLOCK`] queries
+/// at a time, each block recomputed in the backward pass rather than kept.
+///
+/// The attention weights are `[B, H, T, T]`: recorded for the backward pass in every layer
+/// (with the scores they come from), they made training memory grow as `T²`. Cut into
+/// blocks of queries, the queries `i..i + n` read only the keys and values `0..i + n` (the
+/// later ones are masked anyway), and `tensor::checkpoint` keeps no block's weights: the
+/// backward pass computes them again, one block at a time. So at most one block's weights,
+/// `[B, H, n, T]`, exist at once, and memory grows as `T`. The price is the attention's
+/// forward pass twice; what the block skips above the diagonal pays part of it back.
+pub fn attention_in_blocks(q: &Tensor, k: &Tensor, v: &Tensor) -> Tensor {
+    let t = q.shape()[2];
+    let blocks: Vec<Tensor> = (0..t)
+        .step_by(QUERY_BLOCK)
+        .map(|start| {
+            let end = (start + QUERY_BLOCK).min(t);
+            let (q, k, v) = (
+                q.narrow(2, start, end - start),
+                k.narrow(2, 0, end),
+                v.narrow(2, 0, end),
+            );
+            tensor::checkpoint(&[&q, &k, &v], |x| crate::attention(&x[0], &x[1], &x[2]))
+        })
+        .collect();
+    if blocks.len() == 1 {
+        return blocks.into_iter().next().expect("one block");
+    }
+    Tensor::concat(&blocks, 2)
+}
+// ANCHOR_END: attention_in_blocks
 
 // ANCHOR: mlp
 /// The position-wise network: `[B, T, C]` -> `[B, T, 4C]` -> GELU -> `[B, T, C]`.

@@ -152,3 +152,57 @@ fn weight_decay_spares_biases_norms_and_positions() {
         "{decayed:?}"
     );
 }
+
+#[test]
+fn attention_in_blocks_gives_the_output_and_gradients_of_attention_at_once() {
+    use rand::Rng;
+    use tensor::Tensor;
+    use transformer::model::{attention_in_blocks, QUERY_BLOCK};
+    // T = 2.5 blocks: two full blocks of queries and a partial one.
+    let t = 2 * QUERY_BLOCK + QUERY_BLOCK / 2;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut random = |shape: &[usize]| {
+        ndarray::ArrayD::from_shape_simple_fn(ndarray::IxDyn(shape), || {
+            rng.random_range(-1.0f32..1.0)
+        })
+    };
+    let shape = [2, 3, t, 8];
+    let (qv, kv, vv, g) = (
+        random(&shape),
+        random(&shape),
+        random(&shape),
+        random(&shape),
+    );
+    let run = |blocks: bool| {
+        let (q, k, v) = (
+            Tensor::param(qv.clone()),
+            Tensor::param(kv.clone()),
+            Tensor::param(vv.clone()),
+        );
+        let y = if blocks {
+            attention_in_blocks(&q, &k, &v)
+        } else {
+            transformer::attention(&q, &k, &v)
+        };
+        y.backward_with(&g);
+        [
+            y.to_array(),
+            q.grad().unwrap(),
+            k.grad().unwrap(),
+            v.grad().unwrap(),
+        ]
+    };
+    let (whole, in_blocks) = (run(false), run(true));
+    for (what, (a, b)) in ["output", "dq", "dk", "dv"]
+        .iter()
+        .zip(whole.iter().zip(&in_blocks))
+    {
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        // The same sums, but a block's softmax reads fewer (masked, zero) terms.
+        assert!(worst < 1e-5, "{what}: differs by {worst}");
+    }
+}

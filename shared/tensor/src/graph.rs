@@ -4,9 +4,9 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
-use crate::tensor::{Origin, Tensor};
+use crate::tensor::{Data, Grad, Origin, Tensor};
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -103,13 +103,17 @@ impl Tensor {
         // passed them on yet. Walking in reverse topological order guarantees that when we
         // reach a tensor, every op that used it has already added its share. (The root's
         // gradient is the caller's, borrowed: copied only if the root is a parameter.)
-        let mut pending: HashMap<usize, ArrayD<f32>> = HashMap::new();
-        for t in topological_order(self).iter().rev() {
+        let mut pending: HashMap<usize, Pending> = HashMap::new();
+        let order = topological_order(self);
+        // How many ops still have to hand each leaf its share: at zero its gradient is
+        // complete, and is added to `grad()` then, rather than held until the leaf's turn.
+        let mut leaf_uses = leaf_uses(&order);
+        for t in order.iter().rev() {
             let grad = if t.id() == self.id() {
                 Cow::Borrowed(grad)
             } else {
                 match pending.remove(&t.id()) {
-                    Some(grad) => Cow::Owned(grad),
+                    Some(grad) => Cow::Owned(grad.total()),
                     None => continue,
                 }
             };
@@ -141,17 +145,17 @@ impl Tensor {
                             continue;
                         };
                         assert!(
-                            g.shape() == input.shape().as_slice(),
+                            g.shape() == input.shape(),
                             "backward of `{name}` returned a gradient of shape {:?} for input {i}, of shape {:?}",
                             g.shape(),
                             input.shape()
                         );
-                        match pending.entry(input.id()) {
-                            std::collections::hash_map::Entry::Occupied(mut e) => {
-                                *e.get_mut() += &g
-                            }
-                            std::collections::hash_map::Entry::Vacant(e) => {
-                                e.insert(g);
+                        pending.entry(input.id()).or_default().add(g);
+                        if let Some(uses) = leaf_uses.get_mut(&input.id()) {
+                            *uses -= 1;
+                            if *uses == 0 {
+                                let whole = pending.remove(&input.id()).expect("just added");
+                                accumulate(input, whole.total());
                             }
                         }
                     }
@@ -160,6 +164,76 @@ impl Tensor {
         }
     }
     // ANCHOR_END: backward
+}
+
+/// For each leaf that needs a gradient, how many times ops of `order` use it.
+fn leaf_uses(order: &[Tensor]) -> HashMap<usize, usize> {
+    let mut uses = HashMap::new();
+    for t in order {
+        if let Origin::Op { inputs, .. } = &*t.0.origin.borrow() {
+            for input in inputs.iter().filter(|i| i.requires_grad() && i.is_leaf()) {
+                *uses.entry(input.id()).or_insert(0) += 1;
+            }
+        }
+    }
+    uses
+}
+
+/// The gradient of a tensor gathered so far from the ops that used it: the dense ones added
+/// up as they come, the products `aᵀ·g` (a weight's, from each step that used it) kept and
+/// computed together when the tensor's turn comes, as one product of the stacked `a`s and
+/// `g`s (see `ops::matmul::sum_of_products`).
+#[derive(Default)]
+struct Pending {
+    dense: Option<ArrayD<f32>>,
+    products: Vec<(Data, ArrayD<f32>)>,
+}
+
+impl Pending {
+    fn add(&mut self, g: Grad) {
+        match g {
+            Grad::Dense(g) => match &mut self.dense {
+                Some(sum) => *sum += &g,
+                None => self.dense = Some(g),
+            },
+            Grad::Product(a, g) => self.products.push((a, g)),
+            Grad::Slice {
+                shape,
+                axis,
+                start,
+                g,
+            } => {
+                let sum = self
+                    .dense
+                    .get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                let len = g.shape()[axis];
+                let mut part = sum.slice_axis_mut(Axis(axis), Slice::from(start..start + len));
+                part += &g;
+            }
+            Grad::Rows { shape, rows, g } => {
+                let sum = self
+                    .dense
+                    .get_or_insert_with(|| ArrayD::zeros(IxDyn(&shape)));
+                for (g_row, &i) in g.outer_iter().zip(&rows) {
+                    let mut row = sum.index_axis_mut(Axis(0), i);
+                    row += &g_row;
+                }
+            }
+        }
+    }
+
+    fn total(self) -> ArrayD<f32> {
+        let products = (!self.products.is_empty())
+            .then(|| crate::ops::matmul::sum_of_products(&self.products));
+        match (self.dense, products) {
+            (Some(mut sum), Some(p)) => {
+                sum += &p;
+                sum
+            }
+            (Some(g), None) | (None, Some(g)) => g,
+            (None, None) => unreachable!("a pending gradient has a part"),
+        }
+    }
 }
 
 /// Leaves keep their gradient, summed over backward passes until `zero_grad()`.

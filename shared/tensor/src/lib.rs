@@ -12,6 +12,7 @@ pub use broadcast::{broadcast_shapes, reduce_to_shape};
 pub use engine::{engine, set_engine, with_engine, Engine, ENGINE_VARIABLE};
 pub use fast::gemm;
 pub use graph::{grad_enabled, no_grad};
+pub use ops::checkpoint::checkpoint;
 pub use ops::conv::{conv2d, conv_transpose2d};
 pub use ops::conv_pool::conv2d_max_pool2d;
 pub use ops::dropout::dropout;

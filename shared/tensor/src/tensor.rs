@@ -16,7 +16,46 @@ pub type Data = ArcArray<f32, IxDyn>;
 /// What a backward function receives (the gradient of the loss with respect to this op's
 /// output, and which inputs need a gradient) and returns (one gradient per input, `None`
 /// where an input needs none).
-pub(crate) type BackwardFn = Box<dyn FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<ArrayD<f32>>>>;
+pub(crate) type BackwardFn = Box<dyn FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<Grad>>>;
+
+/// A gradient as an op's backward pass hands it to `backward()`.
+pub(crate) enum Grad {
+    /// The gradient itself.
+    Dense(ArrayD<f32>),
+    /// `aᵀ·g` for `a: [m, k]`, `g: [m, n]`, not computed yet: the gradient of the weight of
+    /// `a·W`. A weight used at every step of a recurrence receives one such product per step;
+    /// `backward()` computes their sum as one matrix product of the stacked `a`s and `g`s
+    /// (`graph.rs`), rather than many thin ones added up.
+    Product(Data, ArrayD<f32>),
+    /// A gradient of shape `shape` that is zero but for `start..start + g.shape()[axis]`
+    /// along `axis`, where it is `g`: the backward pass of `narrow`. Added into the tensor's
+    /// gradient where it belongs, rather than written out whole, mostly zeros, and added.
+    Slice {
+        shape: Vec<usize>,
+        axis: usize,
+        start: usize,
+        g: ArrayD<f32>,
+    },
+    /// A gradient of shape `shape` that is zero but for rows (along axis 0) `rows[i]`, to
+    /// which `g[i]` is added: the backward pass of `index_select`, a lookup of a few rows
+    /// of a table.
+    Rows {
+        shape: Vec<usize>,
+        rows: Vec<usize>,
+        g: ArrayD<f32>,
+    },
+}
+
+impl Grad {
+    /// The shape of the gradient this stands for.
+    pub(crate) fn shape(&self) -> Vec<usize> {
+        match self {
+            Grad::Dense(g) => g.shape().to_vec(),
+            Grad::Product(a, g) => vec![a.shape()[1], g.shape()[1]],
+            Grad::Slice { shape, .. } | Grad::Rows { shape, .. } => shape.clone(),
+        }
+    }
+}
 
 /// How a tensor came to be.
 pub(crate) enum Origin {
@@ -58,7 +97,7 @@ pub(crate) struct Inner {
 pub struct Tensor(pub(crate) Rc<Inner>);
 
 impl Tensor {
-    fn leaf(value: Data, requires_grad: bool) -> Tensor {
+    pub(crate) fn leaf(value: Data, requires_grad: bool) -> Tensor {
         LIVE.fetch_add(1, Ordering::Relaxed);
         Tensor(Rc::new(Inner {
             value: RefCell::new(value),
@@ -176,6 +215,21 @@ impl Tensor {
         value: Data,
         inputs: &[&Tensor],
         backward: impl FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<ArrayD<f32>>> + 'static,
+    ) -> Tensor {
+        Tensor::from_op_grads(name, value, inputs, move |g, need| {
+            backward(g, need)
+                .into_iter()
+                .map(|g| g.map(Grad::Dense))
+                .collect()
+        })
+    }
+
+    /// Like `from_op_shared`, for ops whose backward may hand over a [`Grad::Product`].
+    pub(crate) fn from_op_grads(
+        name: &'static str,
+        value: Data,
+        inputs: &[&Tensor],
+        backward: impl FnOnce(&ArrayD<f32>, &[bool]) -> Vec<Option<Grad>> + 'static,
     ) -> Tensor {
         let tracked = graph::grad_enabled() && inputs.iter().any(|t| t.requires_grad());
         if !tracked {
@@ -319,6 +373,11 @@ impl Tensor {
             Origin::Leaf => "leaf",
             Origin::Op { name, .. } | Origin::Freed { name } => name,
         }
+    }
+
+    /// True for data and parameters (not made by a recorded op).
+    pub(crate) fn is_leaf(&self) -> bool {
+        matches!(*self.0.origin.borrow(), Origin::Leaf)
     }
 
     pub(crate) fn id(&self) -> usize {

@@ -316,6 +316,17 @@ fn matmul_on_both_engines_agrees() {
             &[a3, b2],
         ));
     }
+    // Attention's products: many small ones, the batch split between threads, with a
+    // transposed operand.
+    let (q, k) = (
+        random(&[48, 64, 32], &mut rng),
+        random(&[48, 64, 32], &mut rng),
+    );
+    worst = worst.max(compare(
+        "batched matmul [48, 64, 32]·[48, 64, 32]ᵀ",
+        |t| t[0].matmul(&t[1].transpose(1, 2)),
+        &[q, k],
+    ));
     // Large enough for the fast engine to split the product between threads.
     let (a, b) = (random(&[300, 70], &mut rng), random(&[70, 130], &mut rng));
     worst = worst.max(compare(
@@ -372,6 +383,23 @@ fn elementwise_ops_on_both_engines_agree() {
                 |t| op(&t[0].transpose(0, 1)),
                 std::slice::from_ref(&a),
             ));
+            // On some columns (rows with a gap between them: an LSTM's gate, say), and
+            // far from zero (where the fast versions clamp).
+            let last = sa.len() - 1;
+            let (start, len) = (sa[last] / 3, sa[last] - sa[last] / 3);
+            let case = format!("{name} {sa:?} narrowed to columns {start}.. and scaled");
+            worst = worst.max(compare(
+                &case,
+                |t| op(&t[0].narrow(last, start, len)),
+                std::slice::from_ref(&a),
+            ));
+            if !["exp", "powf"].contains(&name) {
+                worst = worst.max(compare(
+                    &case,
+                    |t| op(&t[0].scale(30.0)),
+                    std::slice::from_ref(&a),
+                ));
+            }
         }
         for (name, op) in binary {
             let case = format!("{name} {sa:?} with {sb:?}");
@@ -444,4 +472,59 @@ fn cross_entropy_on_both_engines_agrees() {
         ));
     }
     println!("cross_entropy: largest difference {worst:.1e}");
+}
+
+#[test]
+fn softmax_and_copies_to_row_major_on_both_engines_agree() {
+    two_threads();
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let mut worst = 0.0f32;
+    // Attention's scores (masked), a large matrix (rows split between threads), a
+    // transposed input, scores far from zero, and axes other than the last.
+    let mask =
+        ndarray::Array2::from_shape_fn(
+            (6, 6),
+            |(i, j)| {
+                if j <= i {
+                    0.0f32
+                } else {
+                    f32::NEG_INFINITY
+                }
+            },
+        );
+    let scores = random(&[2, 3, 6, 6], &mut rng);
+    worst = worst.max(compare(
+        "causal softmax [2, 3, 6, 6]",
+        |t| t[0].add(&Tensor::new(mask.clone())).softmax(3),
+        std::slice::from_ref(&scores),
+    ));
+    let large = random(&[300, 700], &mut rng);
+    for axis in [0, 1] {
+        worst = worst.max(compare(
+            &format!("softmax [300, 700] axis {axis}"),
+            |t| t[0].softmax(axis),
+            std::slice::from_ref(&large),
+        ));
+    }
+    let small = random(&[5, 7], &mut rng);
+    worst = worst.max(compare(
+        "softmax of a transposed [5, 7], ×40",
+        |t| t[0].transpose(0, 1).scale(40.0).softmax(1),
+        std::slice::from_ref(&small),
+    ));
+    // Heads split and merged: permuted axes copied back to row-major by reshape, forward
+    // and backward.
+    let x = random(&[2, 5, 3, 4], &mut rng);
+    worst = worst.max(compare(
+        "permute then reshape [2, 5, 3, 4]",
+        |t| t[0].permute(&[0, 2, 1, 3]).reshape(&[2, 3, 20]).tanh(),
+        std::slice::from_ref(&x),
+    ));
+    let m = random(&[37, 45], &mut rng);
+    worst = worst.max(compare(
+        "transpose then reshape [37, 45]",
+        |t| t[0].transpose(0, 1).reshape(&[45 * 37]).scale(2.0),
+        std::slice::from_ref(&m),
+    ));
+    println!("softmax and copies: largest difference {worst:.1e}");
 }

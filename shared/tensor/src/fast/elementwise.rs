@@ -48,19 +48,6 @@ pub(crate) fn times_derivative(
     Some(ArrayD::from_shape_vec(x.raw_dim(), dx).expect("same length"))
 }
 
-/// `tanh` of each element of a contiguous `x`, vectorised (`fast/math.rs`), in pieces
-/// on the ops' threads when it is large.
-pub(crate) fn tanh(x: &Data) -> Option<ArrayD<f32>> {
-    let xs = x.as_slice()?;
-    let mut out = xs.to_vec();
-    let pieces = crate::fast::parallel::pieces_for(out.len());
-    let len = out.len();
-    crate::fast::parallel::map_pieces(&mut out, len, pieces, |_, piece| {
-        crate::fast::math::tanh_in_place(piece)
-    });
-    Some(ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length"))
-}
-
 /// `reduce_to_shape` when the axes summed over are the leading ones (a bias's gradient:
 /// `[rows, features]` down to `[features]`): the rows of a contiguous `grad` added one after
 /// another, each a vectorised pass. Summed in the same order as the reference (each element
@@ -88,4 +75,81 @@ pub(crate) fn sum_leading_axes(
         }
     }
     Some(ArrayD::from_shape_vec(ndarray::IxDyn(shape), sum).expect("the shape's size"))
+}
+
+/// The elements of `x` in row-major (logical) order, as a vector. A contiguous array is one
+/// copy; an array whose last axis is contiguous (a `narrow` of columns, heads permuted in
+/// front of positions) is copied a run at a time; a 2-D transposed array in tiles (see
+/// [`transposed_copy`]); only other layouts go element by element.
+pub(crate) fn standard_vec(x: &ndarray::ArrayViewD<f32>) -> Vec<f32> {
+    if let Some(xs) = x.as_slice() {
+        return xs.to_vec();
+    }
+    let n = x.ndim();
+    if n >= 1 && (x.strides()[n - 1] == 1 || x.shape()[n - 1] == 1) {
+        let mut out = Vec::with_capacity(x.len());
+        for lane in x.lanes(ndarray::Axis(n - 1)) {
+            match lane.as_slice() {
+                Some(run) => out.extend_from_slice(run),
+                None => out.extend(lane.iter().copied()),
+            }
+        }
+        return out;
+    }
+    if n == 2 {
+        if let Some(src) = x.t().as_slice() {
+            return transposed_copy(src, x.shape()[1], x.shape()[0]);
+        }
+    }
+    x.iter().copied().collect()
+}
+
+/// The transpose of the row-major `rows × cols` matrix `src`, row-major (`cols × rows`),
+/// copied in 16 × 16 tiles: element by element, every read or every write would land in a
+/// different cache line, one number used of each sixteen fetched.
+pub(crate) fn transposed_copy(src: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 16;
+    assert_eq!(src.len(), rows * cols, "a rows × cols matrix");
+    let mut out = vec![0.0f32; rows * cols];
+    for r0 in (0..rows).step_by(TILE) {
+        let r1 = (r0 + TILE).min(rows);
+        for c0 in (0..cols).step_by(TILE) {
+            let c1 = (c0 + TILE).min(cols);
+            for r in r0..r1 {
+                let row = &src[r * cols + c0..r * cols + c1];
+                for (c, &v) in (c0..c1).zip(row) {
+                    out[c * rows + r] = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `x` in row-major order with `f` applied to it in place, a run at a time (on the ops'
+/// threads when large). For the vectorised functions of `fast/math.rs`.
+pub(crate) fn map_in_place(x: &Data, f: impl Fn(&mut [f32]) + Sync) -> ArrayD<f32> {
+    let mut out = standard_vec(&x.view());
+    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
+    crate::fast::parallel::map_pieces(&mut out, len, pieces, |_, piece| f(piece));
+    ArrayD::from_shape_vec(x.shape(), out).expect("same length")
+}
+
+/// `g` in row-major order with `f(g_run, other_run)` applied in place, `other` read at the
+/// same positions (laid out like `g` or not): a backward pass `g·f'(·)`.
+pub(crate) fn zip_in_place(
+    g: &ArrayD<f32>,
+    other: &Data,
+    f: impl Fn(&mut [f32], &[f32]) + Sync,
+) -> ArrayD<f32> {
+    let mut out = standard_vec(&g.view());
+    let other = match other.as_slice() {
+        Some(o) => std::borrow::Cow::Borrowed(o),
+        None => std::borrow::Cow::Owned(standard_vec(&other.view())),
+    };
+    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
+    crate::fast::parallel::map_pieces(&mut out, len, pieces, |range, piece| {
+        f(piece, &other[range]);
+    });
+    ArrayD::from_shape_vec(g.shape(), out).expect("same length")
 }

@@ -18,12 +18,13 @@
 //! second time for those instructions. Rust never fuses a multiply and an add on its own, so
 //! both versions compute exactly the same numbers; only the width of the vectors differs.
 
-/// `eˣ`, for `x` in the range of `f32` (below -87 the result is 0-ish, above 88 it is
+/// `eˣ`, for `x` in the range of `f32` (below -87 the result is 0, above 88 it is
 /// clamped to `e⁸⁸`, ~1.7e38).
 // The coefficients as Cephes publishes them; the compiler rounds each to the nearest f32.
 #[allow(clippy::excessive_precision)]
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
+    let original = x;
     let x = x.clamp(-87.0, 88.0);
     // round(x / ln 2) without a rounding instruction (the baseline has none): adding
     // 1.5·2²³ pushes the fraction out of the mantissa, which then holds n in its low bits.
@@ -40,7 +41,14 @@ pub(crate) fn exp(x: f32) -> f32 {
     // 2ⁿ: n (as an integer, from the low bits of `shifted`) plus the exponent bias, moved
     // into the exponent field.
     let n_int = shifted.to_bits().wrapping_sub(SHIFT.to_bits());
-    e_r * f32::from_bits(n_int.wrapping_add(127) << 23)
+    let y = e_r * f32::from_bits(n_int.wrapping_add(127) << 23);
+    // Below -87 (e⁻⁸⁷ ≈ 1.6e-38, f32's smallest normal numbers), 0: a softmax of scores far
+    // below the row's max gives those weights exactly 0, as the C library's `exp` does.
+    if original < -87.0 {
+        0.0
+    } else {
+        y
+    }
 }
 
 /// `tanh(x)`.
@@ -65,6 +73,42 @@ pub(crate) fn tanh(x: f32) -> f32 {
     }
 }
 
+/// `σ(x) = 1 / (1 + e⁻ˣ)`, with the `exp` above (for `x` below -88, e⁻ˣ is clamped to
+/// e⁸⁸ and σ comes out near 1e-38 rather than 0: the same to any sum it enters).
+#[inline(always)]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + exp(-x))
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+/// Beyond ±10, GELU is `x` or 0 and its slope 1 or 0, to f32's precision.
+const GELU_FAR: f32 = 10.0;
+
+/// GELU's tanh form through the sigmoid, `x·σ(2·√(2/π)·(x + 0.044715·x³))`, as
+/// `ops::elementwise`'s; the cube is taken of `x` clamped to ±10, so that nothing
+/// overflows, and the far ends are selected (0 and `x`), not computed.
+#[inline(always)]
+pub(crate) fn gelu(x: f32) -> f32 {
+    let c = x.clamp(-GELU_FAR, GELU_FAR);
+    let y = c * sigmoid(2.0 * SQRT_2_OVER_PI * (c + GELU_C * c * c * c));
+    let y = if x > GELU_FAR { x } else { y };
+    if x < -GELU_FAR {
+        0.0
+    } else {
+        y
+    }
+}
+
+/// d/dx of [`gelu`]: `s + x·2s(1 - s)·√(2/π)(1 + 3·0.044715·x²)`, `s` the sigmoid above,
+/// on `x` clamped to ±10 (where the slope is 0 or 1 to f32's precision).
+#[inline(always)]
+pub(crate) fn gelu_derivative(x: f32) -> f32 {
+    let c = x.clamp(-GELU_FAR, GELU_FAR);
+    let s = sigmoid(2.0 * SQRT_2_OVER_PI * (c + GELU_C * c * c * c));
+    s + 2.0 * c * s * (1.0 - s) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * c * c)
+}
+
 /// Replaces every number of `xs` by its `tanh`.
 pub(crate) fn tanh_in_place(xs: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
@@ -86,6 +130,53 @@ pub(crate) fn exp_in_place(xs: &mut [f32]) {
         return unsafe { exp_in_place_avx2(xs) };
     }
     exp_loop(xs);
+}
+
+/// Replaces every number of `xs` by its `σ`.
+pub(crate) fn sigmoid_in_place(xs: &mut [f32]) {
+    vectorised(xs, &[], |x, _| *x = sigmoid(*x));
+}
+
+/// Replaces every number of `xs` by its GELU.
+pub(crate) fn gelu_in_place(xs: &mut [f32]) {
+    vectorised(xs, &[], |x, _| *x = gelu(*x));
+}
+
+/// Multiplies every `g` of `gs` by GELU's slope at the `x` beside it in `xs`.
+pub(crate) fn times_gelu_derivative(gs: &mut [f32], xs: &[f32]) {
+    vectorised(gs, xs, |g, &x| *g *= gelu_derivative(x));
+}
+
+/// Multiplies every `g` of `gs` by `f(y)` for the `y` beside it in `ys`.
+pub(crate) fn times_function_of(gs: &mut [f32], ys: &[f32], f: impl Fn(f32) -> f32) {
+    vectorised(gs, ys, |g, &y| *g *= f(y));
+}
+
+/// `body(&mut a, b)` for each `a` of `xs` and the `b` beside it in `others` (or `&0.0` when
+/// `others` is empty), compiled for AVX2 and FMA too, and run that way where the CPU has them.
+#[inline(always)]
+fn vectorised(xs: &mut [f32], others: &[f32], body: impl Fn(&mut f32, &f32)) {
+    #[inline(always)]
+    fn run(xs: &mut [f32], others: &[f32], body: &impl Fn(&mut f32, &f32)) {
+        if others.is_empty() {
+            xs.iter_mut().for_each(|x| body(x, &0.0));
+        } else {
+            assert_eq!(xs.len(), others.len(), "two runs of the same length");
+            xs.iter_mut().zip(others).for_each(|(x, o)| body(x, o));
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn run_avx2(xs: &mut [f32], others: &[f32], body: &impl Fn(&mut f32, &f32)) {
+        run(xs, others, body);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: as in `tanh_in_place`.
+        #[allow(unsafe_code)]
+        return unsafe { run_avx2(xs, others, &body) };
+    }
+    run(xs, others, &body);
 }
 
 #[inline(always)]

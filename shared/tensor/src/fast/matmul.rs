@@ -3,7 +3,8 @@
 
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, CowArray, Ix2};
 
-use crate::fast::gemm::gemm;
+use crate::fast::gemm::{gemm, gemm_on};
+use crate::fast::parallel::{map_pieces, threads};
 
 /// Below this many rows of `a`, a product whose right operand is stored column by column
 /// is computed transposed (see [`mm`]).
@@ -29,25 +30,48 @@ pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     c
 }
 
-/// `x` if it is row-major already, else a row-major copy.
+/// `x` if it is row-major already, else a row-major copy (a transposed one in tiles:
+/// `fast::elementwise::standard_vec`).
 fn row_major(x: ArrayView2<'_, f32>) -> CowArray<'_, f32, Ix2> {
     if x.is_standard_layout() {
         return CowArray::from(x);
     }
-    let (rows, cols) = x.dim();
-    let mut out = Vec::with_capacity(rows * cols);
-    for row in x.rows() {
-        out.extend(row.iter().copied());
-    }
-    CowArray::from(Array2::from_shape_vec((rows, cols), out).expect("rows × cols values"))
+    let out = crate::fast::elementwise::standard_vec(&x.into_dyn());
+    CowArray::from(Array2::from_shape_vec(x.dim(), out).expect("rows × cols values"))
 }
 
 /// `a[i]·b[i]` for each `i` of a batch, as `ops::matmul`'s reference `bmm`: each product
 /// written in place in the output.
+///
+/// Attention's products are many and small (`[64, 32]·[32, 64]` for each of 48 heads of a
+/// batch), each too small for the GEMM to share between threads: so the batch is split
+/// between the threads instead, each running its products on one thread. Each product is
+/// computed the same way whatever the split.
 pub(crate) fn bmm(a: ArrayView3<f32>, b: ArrayView3<f32>) -> Array3<f32> {
-    let mut c = Array3::zeros((a.len_of(Axis(0)), a.len_of(Axis(1)), b.len_of(Axis(2))));
-    for ((a, b), c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
-        gemm(1.0, a, b, 0.0, c);
+    let (batch, m, n) = (a.len_of(Axis(0)), a.len_of(Axis(1)), b.len_of(Axis(2)));
+    let k = a.len_of(Axis(2));
+    if batch == 0 || m * k * n * batch < PARALLEL_MIN_MADDS || m * k * n >= PARALLEL_MIN_MADDS {
+        // Too little work to share, or products big enough to share themselves.
+        let mut c = Array3::zeros((batch, m, n));
+        for ((a, b), c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
+            gemm(1.0, a, b, 0.0, c);
+        }
+        return c;
     }
-    c
+    let mut out = vec![0.0f32; batch * m * n];
+    map_pieces(&mut out, batch, threads(), |range, piece| {
+        let mut c = ndarray::ArrayViewMut3::from_shape((range.len(), m, n), piece).expect("whole");
+        let (a, b) = (
+            a.slice(ndarray::s![range.clone(), .., ..]),
+            b.slice(ndarray::s![range, .., ..]),
+        );
+        for ((a, b), c) in a.outer_iter().zip(b.outer_iter()).zip(c.outer_iter_mut()) {
+            gemm_on(1, 1.0, a, b, 0.0, c);
+        }
+    });
+    Array3::from_shape_vec((batch, m, n), out).expect("batch × m × n")
 }
+
+/// Below this many multiply-adds in all, a batch of products runs on one thread; at or
+/// above it for one product, the GEMM shares each product between threads itself.
+const PARALLEL_MIN_MADDS: usize = 1 << 18;

@@ -13,3 +13,4 @@ pub mod parallel;
 pub mod pool;
 pub mod rnn;
 pub(crate) mod scratch;
+pub(crate) mod softmax;

@@ -174,6 +174,9 @@ impl Tensor {
 
     /// `e^x`. d/dx = e^x, the output itself.
     pub fn exp(&self) -> Tensor {
+        if engine() == Engine::Fast {
+            return self.vectorised("exp", fast::math::exp_in_place, |y| y);
+        }
         self.unary("exp", f32::exp, |_, y| y)
     }
 
@@ -190,20 +193,34 @@ impl Tensor {
     /// Hyperbolic tangent. d/dx = 1 - tanh²(x).
     pub fn tanh(&self) -> Tensor {
         if engine() == Engine::Fast {
-            let x = self.value();
-            if let Some(y) = fast::elementwise::tanh(&x) {
-                let y = y.into_shared();
-                let y_saved = y.clone();
-                return Tensor::from_op_shared("tanh", y, &[self], move |g, _| {
-                    vec![Some(times_derivative(g, &x, &y_saved, |_, y| 1.0 - y * y))]
-                });
-            }
+            return self.vectorised("tanh", fast::math::tanh_in_place, |y| 1.0 - y * y);
         }
         self.unary("tanh", f32::tanh, |_, y| 1.0 - y * y)
     }
 
+    /// The fast engine's version of a unary op whose derivative is a function of its
+    /// output (`exp`, `tanh`, `sigmoid`): `f` over runs of numbers, vectorised in
+    /// `fast/math.rs`, reading any layout (a `narrow` of an LSTM's gates, say); backward
+    /// `g · df(y)`, likewise. Only the output is kept for the backward pass.
+    fn vectorised(&self, name: &'static str, f: fn(&mut [f32]), df: fn(f32) -> f32) -> Tensor {
+        let y = fast::elementwise::map_in_place(&self.value(), f).into_shared();
+        let y_saved = y.clone();
+        Tensor::from_op_shared(name, y, &[self], move |g, _| {
+            vec![Some(fast::elementwise::zip_in_place(
+                g,
+                &y_saved,
+                |g, y| {
+                    fast::math::times_function_of(g, y, df);
+                },
+            ))]
+        })
+    }
+
     /// The logistic function 1/(1+e^-x). d/dx = σ(x)(1 - σ(x)).
     pub fn sigmoid(&self) -> Tensor {
+        if engine() == Engine::Fast {
+            return self.vectorised("sigmoid", fast::math::sigmoid_in_place, |y| y * (1.0 - y));
+        }
         self.unary("sigmoid", sigmoid, |_, y| y * (1.0 - y))
     }
 
@@ -228,7 +245,19 @@ impl Tensor {
     }
 
     /// GELU, tanh form: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (as in GPT-2).
+    /// (The fast engine computes it with `fast/math.rs`'s vectorised `exp`.)
     pub fn gelu(&self) -> Tensor {
+        if engine() == Engine::Fast {
+            let x = self.value();
+            let y = fast::elementwise::map_in_place(&x, fast::math::gelu_in_place);
+            return Tensor::from_op("gelu", y, &[self], move |g, _| {
+                vec![Some(fast::elementwise::zip_in_place(
+                    g,
+                    &x,
+                    fast::math::times_gelu_derivative,
+                ))]
+            });
+        }
         self.unary("gelu", gelu, |x, _| gelu_derivative(x))
     }
 }

@@ -3,7 +3,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use crate::tensor::Tensor;
+use crate::tensor::{Grad, Tensor};
 
 impl Tensor {
     // ANCHOR: index_select
@@ -30,13 +30,15 @@ impl Tensor {
             row.assign(&table.index_axis(Axis(0), i));
         }
         let (indices, table_shape) = (indices.to_vec(), table.shape().to_vec());
-        Tensor::from_op("index_select", out, &[self], move |g, _| {
-            let mut grad = ArrayD::zeros(IxDyn(&table_shape));
-            for (g_row, &i) in g.outer_iter().zip(&indices) {
-                let mut row = grad.index_axis_mut(Axis(0), i);
-                row += &g_row;
-            }
-            vec![Some(grad)]
+        // Backward, each row of `g` is added to the table's row it came from; handed over
+        // as those rows (`Grad::Rows`), added into the table's gradient where they belong
+        // rather than into a table of zeros first.
+        Tensor::from_op_grads("index_select", out.into_shared(), &[self], move |g, _| {
+            vec![Some(Grad::Rows {
+                shape: table_shape,
+                rows: indices,
+                g: g.clone(),
+            })]
         })
     }
     // ANCHOR_END: index_select

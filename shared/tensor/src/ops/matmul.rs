@@ -5,7 +5,7 @@ use ndarray::{Array2, Array3, ArrayD, ArrayView2, ArrayView3, Axis, Ix2, Ix3};
 
 use crate::engine::{engine, Engine};
 use crate::fast;
-use crate::tensor::{Data, Tensor};
+use crate::tensor::{Data, Grad, Tensor};
 
 fn as2(x: &Data) -> ArrayView2<'_, f32> {
     x.view().into_dimensionality::<Ix2>().expect("checked 2-D")
@@ -87,12 +87,39 @@ impl Tensor {
 fn matmul_2d(a: &Tensor, b: &Tensor) -> Tensor {
     let (av, bv) = (a.value(), b.value());
     let c = mm(as2(&av), as2(&bv)).into_dyn();
-    Tensor::from_op("matmul", c, &[a, b], move |g, need| {
-        let g = g.view().into_dimensionality::<Ix2>().expect("2-D");
-        let da = need[0].then(|| mm(g, as2(&bv).t()).into_dyn());
-        let db = need[1].then(|| mm(as2(&av).t(), g).into_dyn());
+    // The fast engine leaves a weight's gradient `aᵀ·dc` to be summed with the other steps'
+    // (`Grad::Product`): a recurrent weight gets one per step.
+    let defer = engine() == Engine::Fast && b.is_leaf();
+    Tensor::from_op_grads("matmul", c.into_shared(), &[a, b], move |g, need| {
+        let g2 = g.view().into_dimensionality::<Ix2>().expect("2-D");
+        let da = need[0].then(|| Grad::Dense(mm(g2, as2(&bv).t()).into_dyn()));
+        let db = need[1].then(|| match defer {
+            true => Grad::Product(av, g.clone()),
+            false => Grad::Dense(mm(as2(&av).t(), g2).into_dyn()),
+        });
         vec![da, db]
     })
+}
+
+/// `Σ aᵢᵀ·gᵢ` for `aᵢ: [mᵢ, k]`, `gᵢ: [mᵢ, n]`: the `aᵢ` stacked into `[Σmᵢ, k]`, the `gᵢ`
+/// into `[Σmᵢ, n]`, and one product of the two. A weight used at 64 steps of a recurrence
+/// gets its gradient from one `[H, 64·B]·[64·B, G·H]` product instead of 64 thin
+/// `[H, B]·[B, G·H]` ones, each written over the whole gradient and added to the rest.
+pub(crate) fn sum_of_products(products: &[(Data, ArrayD<f32>)]) -> ArrayD<f32> {
+    if let [(a, g)] = products {
+        let g = g.view().into_dimensionality::<Ix2>().expect("2-D");
+        return mm(as2(a).t(), g).into_dyn();
+    }
+    let rows: usize = products.iter().map(|(a, _)| a.shape()[0]).sum();
+    let (k, n) = (products[0].0.shape()[1], products[0].1.shape()[1]);
+    let (mut a_all, mut g_all) = (Vec::with_capacity(rows * k), Vec::with_capacity(rows * n));
+    for (a, g) in products {
+        a_all.extend(fast::elementwise::standard_vec(&a.view()));
+        g_all.extend(fast::elementwise::standard_vec(&g.view()));
+    }
+    let a_all = Array2::from_shape_vec((rows, k), a_all).expect("stacked rows");
+    let g_all = Array2::from_shape_vec((rows, n), g_all).expect("stacked rows");
+    mm(a_all.t(), g_all.view()).into_dyn()
 }
 
 /// Swaps the last two axes of a view: only the strides change.

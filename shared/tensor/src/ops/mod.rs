@@ -6,6 +6,7 @@
 //! large arrays) hand over to their version in the fast engine, `src/fast/`, when that
 //! engine is on (the default: see [`crate::Engine`]). The others are the same on both.
 
+pub mod checkpoint;
 pub mod conv;
 pub mod conv_pool;
 pub mod dropout;

@@ -4,12 +4,25 @@
 
 use ndarray::{ArrayD, Axis, IxDyn, Slice};
 
-use crate::tensor::Tensor;
+use crate::engine::{engine, Engine};
+use crate::fast;
+use crate::tensor::{Grad, Tensor};
 
-/// A copy in row-major order if the array is not already laid out that way.
+/// A copy in row-major order if the array is not already laid out that way (on the fast
+/// engine, a run at a time where the last axis is contiguous: `fast/elementwise.rs`).
 fn standard(x: ArrayD<f32>) -> ArrayD<f32> {
     if x.is_standard_layout() {
         x
+    } else {
+        standard_copy(x.view())
+    }
+}
+
+/// A row-major copy of `x`.
+fn standard_copy(x: ndarray::ArrayViewD<f32>) -> ArrayD<f32> {
+    if engine() == Engine::Fast {
+        let values = fast::elementwise::standard_vec(&x);
+        ArrayD::from_shape_vec(x.shape(), values).expect("same length")
     } else {
         x.as_standard_layout().into_owned()
     }
@@ -34,7 +47,7 @@ impl Tensor {
         let x = if x.is_standard_layout() {
             x
         } else {
-            x.as_standard_layout().into_owned().into_shared()
+            standard_copy(x.view()).into_shared()
         };
         let y = x
             .into_shape_with_order(IxDyn(shape))
@@ -101,11 +114,15 @@ impl Tensor {
             start + len
         );
         y.slice_axis_inplace(Axis(axis), Slice::from(start..start + len));
-        Tensor::from_op_shared("narrow", y, &[self], move |g, _| {
-            let mut full = ArrayD::zeros(IxDyn(&shape));
-            full.slice_axis_mut(Axis(axis), Slice::from(start..start + len))
-                .assign(g);
-            vec![Some(full)]
+        // The gradient is `g` in place and zeros elsewhere: handed over as that slice
+        // (`Grad::Slice`), added where it belongs in the input's gradient.
+        Tensor::from_op_grads("narrow", y, &[self], move |g, _| {
+            vec![Some(Grad::Slice {
+                shape,
+                axis,
+                start,
+                g: g.clone(),
+            })]
         })
     }
 

@@ -3,6 +3,8 @@
 
 use ndarray::{ArrayD, Axis, Zip};
 
+use crate::engine::{engine, Engine};
+use crate::fast;
 use crate::tensor::Tensor;
 
 /// Softmax of each lane along `axis`, in place.
@@ -28,6 +30,13 @@ impl Tensor {
             "softmax: axis {axis} out of range for shape {:?}",
             self.shape()
         );
+        if engine() == Engine::Fast && axis + 1 == self.ndim() && !self.is_empty() {
+            let y = fast::softmax::softmax_rows(&self.value()).into_shared();
+            let y_saved = y.clone();
+            return Tensor::from_op_shared("softmax", y, &[self], move |g, _| {
+                vec![Some(fast::softmax::softmax_rows_backward(g, &y_saved))]
+            });
+        }
         let mut y = self.to_array();
         softmax_lanes(&mut y, axis);
         let y = y.into_shared();
