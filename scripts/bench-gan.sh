@@ -51,10 +51,11 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
 
 echo "10-gan: $epochs epochs..." >&2
 # The same steps; the score at the end is not what is measured here, so a quick scorer and
-# few samples keep the run short. Its per-epoch times are the training loop's alone.
+# few samples keep the run short. Its per-epoch times are the training loop's alone. The
+# same model as PyTorch's: one image at a time (10-gan's default packs two) and Adam 2e-4.
 images=60000
 steps=$(( epochs * ((images + batch - 1) / batch) ))
-"$bin" --quiet --part mnist --model mlp --threads "$threads" --batch-size "$batch" \
+"$bin" --quiet --part mnist --model mlp --pack 1 --lr 2e-4 --threads "$threads" --batch-size "$batch" \
     --steps "$steps" --samples 100 --scorer-epochs 1 --scorer-train-limit 2000 \
     --data-dir "$data" --out "$work/ours" > "$work/ours.log" 2>&1 \
     || { cat "$work/ours.log" >&2; exit 1; }

@@ -12,8 +12,8 @@ use tensor::Tensor;
 use crate::gan::{Averaged, Gan};
 use crate::models::latent;
 
-/// How to train on MNIST. The defaults are DCGAN's: Adam with learning rate 2e-4 and
-/// β₁ = 0.5, batches of 64.
+/// How long to train on MNIST, and on what batches. (The players' optimisers are set up by
+/// [`Gan::new`].)
 #[derive(Debug, Clone)]
 pub struct DigitsConfig {
     /// Training steps (one discriminator and one generator update each).
