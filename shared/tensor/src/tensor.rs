@@ -1,9 +1,8 @@
 //! The `Tensor` type: a value, an optional gradient, and the record of how it was made.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{ArcArray, ArrayD, Dimension, IxDyn};
 
@@ -71,14 +70,18 @@ pub(crate) enum Origin {
     Freed { name: &'static str },
 }
 
-/// How many tensors exist right now, on all threads (see [`live_tensors`]).
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// How many tensors exist right now on this thread (see [`live_tensors`]). A `Tensor` is
+    /// an `Rc`, so it is made and dropped on one thread: counting per thread lets tests that
+    /// run side by side each see only their own tensors.
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+}
 
-/// The number of tensors alive right now. A training loop whose count grows from step to
-/// step is keeping graphs alive (a loss stored without `.item()`, say); tests use it to show
-/// that memory stays flat.
+/// The number of tensors alive right now on the calling thread. A training loop whose count
+/// grows from step to step is keeping graphs alive (a loss stored without `.item()`, say);
+/// tests use it to show that memory stays flat.
 pub fn live_tensors() -> usize {
-    LIVE.load(Ordering::Relaxed)
+    LIVE.with(Cell::get)
 }
 
 pub(crate) struct Inner {
@@ -98,7 +101,7 @@ pub struct Tensor(pub(crate) Rc<Inner>);
 
 impl Tensor {
     pub(crate) fn leaf(value: Data, requires_grad: bool) -> Tensor {
-        LIVE.fetch_add(1, Ordering::Relaxed);
+        LIVE.with(|n| n.set(n.get() + 1));
         Tensor(Rc::new(Inner {
             value: RefCell::new(value),
             grad: RefCell::new(None),
@@ -235,7 +238,7 @@ impl Tensor {
         if !tracked {
             return Tensor::leaf(value, false);
         }
-        LIVE.fetch_add(1, Ordering::Relaxed);
+        LIVE.with(|n| n.set(n.get() + 1));
         Tensor(Rc::new(Inner {
             value: RefCell::new(value),
             grad: RefCell::new(None),
@@ -390,7 +393,8 @@ impl Drop for Inner {
     // otherwise drop input after input recursively and overflow the stack. Instead, detach
     // the inputs and drop them from a loop; each one that we held last is emptied the same way.
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
+        // `try_with`: a tensor kept in another thread-local may be dropped after the count.
+        let _ = LIVE.try_with(|n| n.set(n.get() - 1));
         let mut pending = take_inputs(&self.origin);
         while let Some(t) = pending.pop() {
             if let Ok(inner) = Rc::try_unwrap(t.0) {
