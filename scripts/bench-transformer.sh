@@ -11,6 +11,10 @@
 #   THREADS=1 STEPS=100 bash scripts/bench-transformer.sh
 #   TABLE_OUT=book/src/figures/09-transformer/bench.md bash scripts/bench-transformer.sh
 #   BENCH_VENV=/work/venvs/bench bash scripts/bench-transformer.sh   # an existing venv with torch
+#   MEMORY_OUT=book/src/figures/09-transformer/memory.json bash scripts/bench-transformer.sh
+#
+# With MEMORY_OUT it also writes the peak memory of training steps alone at T = 64, 128 and
+# 256 (B = 12; examples/gpt_step_probe.rs, one process each), for chapter 9's memory remark.
 #
 # PyTorch goes into a throwaway virtual environment (BENCH_VENV, default
 # /tmp/smallnets-transformer-bench-venv), installed from PyPI on first use (PyPI's torch is the
@@ -34,7 +38,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch" 2>/dev/
 fi
 
 echo "building 09-transformer (release)..." >&2
-(cd "$root" && cargo build --release --quiet -p transformer)
+(cd "$root" && cargo build --release --quiet -p transformer --bin 09-transformer --example gpt_step_probe)
 bin="${CARGO_TARGET_DIR:-$root/target}/release/09-transformer"
 
 # As in bench-rnn.sh: old OpenBLAS settings slow current wheels; OpenMP threads sleep while
@@ -68,3 +72,18 @@ PY
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $threads threads, $steps steps after warm-up; load average (1, 5, 15 min) $load_before before and $load_after after. \"09-transformer vs this\" above 1 means 09-transformer is faster."
 } | tee "${TABLE_OUT:-/dev/null}"
+
+if [ -n "${MEMORY_OUT:-}" ]; then
+    probe="${CARGO_TARGET_DIR:-$root/target}/release/examples/gpt_step_probe"
+    for t in 64 128 256; do
+        echo "memory of training steps at T = $t..." >&2
+        "$probe" 10 "$threads" "$t" 12 | tail -n 1 >> "$work/memory.jsonl"
+    done
+    python3 - "$work/memory.jsonl" > "$work/memory.json" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print(json.dumps({f"t{r['seq_len']}": r for r in rows}, indent=2))
+PY
+    cp "$work/memory.json" "$MEMORY_OUT.tmp" && mv "$MEMORY_OUT.tmp" "$MEMORY_OUT"
+    cat "$MEMORY_OUT"
+fi

@@ -3,7 +3,8 @@
 //! `cargo run --release -p transformer --example gpt_step_probe -- 30 2 64 12`
 //! (steps, threads, T, B; issue 17's model: 4 layers, 4 heads, width 128, dropout 0).
 //! Prints the median wall-clock milliseconds per step and the process's peak resident
-//! memory (Linux's `VmHWM`), which here is the training step's: nothing else runs.
+//! memory (Linux's `VmHWM`), which here is the training step's: nothing else runs; then the
+//! same as one line of JSON (for scripts/bench-transformer.sh's memory table).
 
 use std::time::Instant;
 
@@ -59,6 +60,10 @@ fn main() -> anyhow::Result<()> {
         .map_or(f64::NAN, |kib| kib / 1024.0);
     println!(
         "gpt 4x4x128 T{seq_len} B{batch}, {threads} threads: median {:.1} ms/step over {steps} steps; peak memory {peak:.0} MiB",
+        times[times.len() / 2]
+    );
+    println!(
+        "{{\"seq_len\": {seq_len}, \"batch\": {batch}, \"threads\": {threads}, \"steps\": {steps}, \"ms_per_step\": {:.1}, \"peak_rss_mib\": {peak:.0}}}",
         times[times.len() / 2]
     );
     Ok(())

@@ -42,7 +42,7 @@ impl Default for TrainConfig {
         TrainConfig {
             batch: 12,
             seq_len: 64,
-            steps: 8000,
+            steps: 9000,
             lr: 2e-3,
             warmup: 100,
             final_lr_fraction: 0.1,

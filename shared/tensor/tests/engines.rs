@@ -526,5 +526,24 @@ fn softmax_and_copies_to_row_major_on_both_engines_agree() {
         |t| t[0].transpose(0, 1).reshape(&[45 * 37]).scale(2.0),
         std::slice::from_ref(&m),
     ));
+    // Attention's kᵀ: the last two axes of a 4-D array swapped (columns contiguous), copied
+    // back to row-major forward and (the permute's gradient) backward; sizes not multiples
+    // of the 16 × 16 tiles.
+    let k = random(&[2, 3, 37, 5], &mut rng);
+    worst = worst.max(compare(
+        "transpose(2, 3) then reshape [2, 3, 37, 5]",
+        |t| t[0].transpose(2, 3).reshape(&[6, 5 * 37]).tanh(),
+        std::slice::from_ref(&k),
+    ));
+    let heads = random(&[2, 19, 3, 21], &mut rng);
+    worst = worst.max(compare(
+        "permute [0, 2, 3, 1] then reshape [2, 19, 3, 21]",
+        |t| {
+            t[0].permute(&[0, 2, 3, 1])
+                .reshape(&[2, 3 * 21 * 19])
+                .tanh()
+        },
+        std::slice::from_ref(&heads),
+    ));
     println!("softmax and copies: largest difference {worst:.1e}");
 }
