@@ -7,16 +7,6 @@ use rand_chacha::ChaCha8Rng;
 use tensor::gradcheck::{check_gradients, DEFAULT_STEP, DEFAULT_TOLERANCE};
 use tensor::{checkpoint, live_tensors, with_engine, Engine, Tensor};
 
-/// `live_tensors` counts the tensors of the whole process: the tests of this file take turns,
-/// or one test's tensors land in another's count (cargo runs tests on several threads).
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn random(shape: &[usize], seed: u64) -> ArrayD<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.random_range(-1.0f32..1.0))
@@ -56,7 +46,6 @@ fn run(checkpointed: bool) -> Vec<ArrayD<f32>> {
 
 #[test]
 fn checkpointed_gradients_are_those_of_the_ops_recorded_directly() {
-    let _turn = one_at_a_time();
     for engine in [Engine::Reference, Engine::Fast] {
         with_engine(engine, || {
             let (direct, checkpointed) = (run(false), run(true));
@@ -68,7 +57,6 @@ fn checkpointed_gradients_are_those_of_the_ops_recorded_directly() {
 
 #[test]
 fn a_checkpoint_keeps_only_its_inputs_and_output_alive() {
-    let _turn = one_at_a_time();
     let x = Tensor::param(random(&[4, 8], 1));
     let chain = |x: &Tensor| {
         let mut y = x.clone();
@@ -97,7 +85,6 @@ fn a_checkpoint_keeps_only_its_inputs_and_output_alive() {
 
 #[test]
 fn a_checkpoint_matches_finite_differences_and_records_nothing_without_gradients() {
-    let _turn = one_at_a_time();
     let inputs: Vec<ArrayD<f32>> = (0..3).map(|i| random(&[1, 2, 5, 4], 20 + i)).collect();
     let w = Tensor::new(random(&[4, 4], 30));
     for engine in [Engine::Reference, Engine::Fast] {
