@@ -406,7 +406,7 @@ fn fit(
                     // `--resume` continues from here.
                     let step = cursor.step;
                     let history = History {
-                        cursor: Some(cursor),
+                        cursor: Some(*cursor),
                         samples: samples.clone(),
                         sample_rng: Some(run::resume::RngState::of(&noise)),
                     };

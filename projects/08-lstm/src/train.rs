@@ -75,7 +75,7 @@ pub enum Event<'a> {
         point: Point,
         model: &'a CharModel,
         optimizer: &'a dyn Optimizer,
-        cursor: Cursor,
+        cursor: Box<Cursor>,
     },
 }
 
@@ -150,7 +150,7 @@ pub fn train_text(
                     None => valid,
                 };
                 let point = training.evaluated(step, evaluate_text(model, ids));
-                let cursor = Cursor {
+                let cursor = Box::new(Cursor {
                     step,
                     training: training.clone(),
                     rngs: vec![RngState::of(&dropout)],
@@ -159,7 +159,7 @@ pub fn train_text(
                         windows_done: w + 1,
                         carried: save_state(&state),
                     }),
-                };
+                });
                 report(Event::Evaluated {
                     point,
                     model,

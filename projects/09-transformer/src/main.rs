@@ -389,7 +389,7 @@ fn train_and_sample(
                     // `--resume` continues from here.
                     let step = cursor.step;
                     let history = History {
-                        cursor: Some(cursor),
+                        cursor: Some(*cursor),
                         samples: samples.clone(),
                         sample_rng: Some(run::resume::RngState::of(&sample_rng)),
                     };

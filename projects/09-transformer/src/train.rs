@@ -92,7 +92,7 @@ pub enum Event<'a> {
         point: Point,
         model: &'a Gpt,
         optimizer: &'a dyn Optimizer,
-        cursor: Cursor,
+        cursor: Box<Cursor>,
     },
 }
 
@@ -198,12 +198,12 @@ pub fn train(
         report(Event::Step { step, loss })?;
         if evaluate_after(step, config.eval_every, config.steps) {
             let point = training.evaluated(step, evaluate(model, valid, config.seq_len));
-            let cursor = Cursor {
+            let cursor = Box::new(Cursor {
                 step,
                 training: training.clone(),
                 rngs: vec![RngState::of(rng), RngState::of(&dropout_rng)],
                 pass: None,
-            };
+            });
             report(Event::Evaluated {
                 point,
                 model,
