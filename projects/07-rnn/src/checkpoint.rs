@@ -1,6 +1,6 @@
 //! Saving a trained [`CharRnn`] with its vocabulary, and loading it back to sample from.
 //!
-//! The file is safetensors (via `nn::checkpoint`): the five parameter arrays, and in the
+//! The file is safetensors (via `charlm::checkpoint`): the five parameter arrays, and in the
 //! header's metadata, as text, what it takes to rebuild the model from the file alone: the
 //! project that wrote it, the hidden size and the vocabulary (its characters, in order); a
 //! model of names also keeps the character that ends a name, so that sampling can write
@@ -9,30 +9,19 @@
 use std::path::Path;
 
 use anyhow::Context;
+use charlm::checkpoint::{Header, Metadata};
 use data::text::Vocab;
-use nn::checkpoint::Metadata;
-use tensor::Tensor;
 
 use crate::model::CharRnn;
 
-/// The metadata key naming the project, and its value.
-const PROJECT: (&str, &str) = ("project", "07-rnn");
+/// The project that writes the checkpoints.
+const PROJECT: &str = "07-rnn";
+
+/// What the metadata holds, for the message when a file is not one of ours.
+const HOLDS: &str = "hidden and vocab";
 
 /// The metadata key of a names model's end mark.
 const END_MARK: &str = "end_mark";
-
-/// The model's parameters, as `nn::checkpoint` sees them.
-struct Saved<'a>(&'a CharRnn);
-
-impl nn::Module for Saved<'_> {
-    fn forward(&self, _x: &Tensor) -> Tensor {
-        unreachable!("only saved and loaded, never run")
-    }
-
-    fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        self.0.named_parameters()
-    }
-}
 
 /// Writes `model` and `vocab` to `path` (atomically: a temporary file, then a rename).
 ///
@@ -52,16 +41,16 @@ pub fn save_names(path: &Path, model: &CharRnn, vocab: &Vocab, end: char) -> any
 }
 
 fn save_with(path: &Path, model: &CharRnn, vocab: &Vocab, end: Option<char>) -> anyhow::Result<()> {
-    let mut metadata = Metadata::from([
-        (PROJECT.0.into(), PROJECT.1.into()),
-        ("hidden".into(), model.hidden().to_string()),
-        ("vocab".into(), vocab.chars().iter().collect::<String>()),
-    ]);
+    let mut extra = Metadata::from([("hidden".into(), model.hidden().to_string())]);
     if let Some(end) = end {
-        metadata.insert(END_MARK.into(), end.to_string());
+        extra.insert(END_MARK.into(), end.to_string());
     }
-    nn::checkpoint::save(path, &Saved(model), None, Some(&metadata))?;
-    Ok(())
+    let header = Header {
+        project: PROJECT,
+        vocab,
+        extra,
+    };
+    charlm::checkpoint::save(path, model.named_parameters(), header, None, None)
 }
 
 /// The end mark of a names model saved by [`save_names`]; `None` for a model of text.
@@ -90,37 +79,15 @@ pub fn end_mark(path: &Path) -> anyhow::Result<Option<char>> {
 /// # Errors
 /// If the file is missing, unreadable, or not a checkpoint of this project.
 pub fn load(path: &Path) -> anyhow::Result<(CharRnn, Vocab)> {
-    let not_ours = || {
-        format!(
-            "{}: not a checkpoint of 07-rnn (its metadata has no project = 07-rnn, hidden and \
-             vocab); pass the model.safetensors that `07-rnn` wrote",
-            path.display()
-        )
-    };
-    let metadata = nn::checkpoint::read_metadata(path)?;
-    anyhow::ensure!(
-        metadata.get(PROJECT.0).map(String::as_str) == Some(PROJECT.1),
-        not_ours()
-    );
-    let chars = metadata.get("vocab").with_context(not_ours)?;
-    let hidden: usize = metadata
-        .get("hidden")
-        .and_then(|h| h.parse().ok())
-        .with_context(not_ours)?;
-    let vocab = Vocab::from_text(chars);
-    anyhow::ensure!(
-        vocab
-            .chars()
-            .iter()
-            .eq(chars.chars().collect::<Vec<_>>().iter()),
-        not_ours()
-    );
+    let (metadata, vocab) = charlm::checkpoint::read(path, PROJECT, HOLDS)?;
+    let hidden = charlm::checkpoint::number(&metadata, "hidden")
+        .with_context(|| charlm::checkpoint::not_ours(path, PROJECT, HOLDS))?;
     // Any initial values: every one is replaced by the file's (load checks the shapes).
     let model = CharRnn::new(
         vocab.len(),
         hidden,
         &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0),
     );
-    nn::checkpoint::load(path, &Saved(&model), None)?;
+    charlm::checkpoint::load_into(path, model.named_parameters(), None)?;
     Ok((model, vocab))
 }

@@ -43,10 +43,9 @@ enum Command {
 struct TrainArgs {
     #[command(flatten)]
     common: run::CommonArgs,
-    /// Train on this UTF-8 text instead of Tiny Shakespeare (split the same way: the first
-    /// 90% to train, the last 10% to validate). The names part is then skipped.
-    #[arg(long, value_name = "FILE")]
-    text: Option<PathBuf>,
+    // `--text FILE` trains on your text; the names part is then skipped.
+    #[command(flatten)]
+    text: charlm::cli::TextArgs,
     /// Which parts to run.
     #[arg(long, value_enum, default_value_t = Part::All)]
     part: Part,
@@ -83,9 +82,6 @@ struct TrainArgs {
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
     temperature: f32,
-    /// Use only the first N characters of the text (then split 90/10), for quick runs.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    text_limit: Option<u32>,
     /// Use only the first N names of the list (then shuffle and split), for quick runs.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     names_limit: Option<u32>,
@@ -165,8 +161,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     #[cfg(feature = "learner")]
     session.on_your_code(rnn::YOUR_FUNCTIONS);
     let wants = |part: Part| args.part == Part::All || args.part == part;
-    let names_wanted = wants(Part::Names) && args.text.is_none();
-    if wants(Part::Names) && args.text.is_some() {
+    let names_wanted = wants(Part::Names) && args.text.text.is_none();
+    if wants(Part::Names) && args.text.text.is_some() {
         println!("names: skipped (--text trains on your text only)");
     }
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
@@ -177,44 +173,14 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     })?;
 
     // The text: Tiny Shakespeare, or the learner's own.
-    let text_path = match &args.text {
-        Some(path) => path.clone(),
-        None => data::data_file(&session.data_dir, "text/tinyshakespeare.txt")?,
-    };
-    let mut text = charlm::text::load_text(&text_path, config.batch, config.seq_len)?;
-    if let Some(limit) = args.text_limit {
-        text = limited(
-            &text,
-            limit as usize,
-            charlm::text::min_chars(config.batch, config.seq_len),
-            &text_path,
-        )?;
-    }
-    let dataset = match &args.text {
-        None => "tinyshakespeare".to_owned(),
-        Some(path) => path
-            .file_stem()
-            .map_or("text".into(), |s| s.to_string_lossy().into_owned()),
-    };
-    println!(
-        "text: {} ({} characters, {} distinct): {} to train, {} to validate",
-        text.path.display(),
-        text.train.len() + text.valid.len(),
-        text.vocab.len(),
-        text.train.len(),
-        text.valid.len()
-    );
+    let (text, dataset) = args
+        .text
+        .load(&session.data_dir, config.batch, config.seq_len)?;
 
     let mut report = run::Report::new(&dataset);
 
     // The baselines the networks must beat.
-    let baselines = charlm::ngram::text_baselines(&text);
-    println!("n-gram baselines on the validation split (nats per character):");
-    print!("{}", charlm::ngram::table(&baselines));
-    run::write_atomic(
-        &session.output("baselines.md"),
-        charlm::ngram::table(&baselines).as_bytes(),
-    )?;
+    let baselines = charlm::cli::baselines(&text, &session.output("baselines.md"))?;
 
     // Speeds go to speed.json, not among the metrics: two runs with the same seed give the
     // same metrics (a workspace test checks), never the same timings.
@@ -262,7 +228,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             round(training.train_seconds, 2).into(),
         );
         timings.push((
-            match &args.text {
+            match &args.text.text {
                 None => "Part 2: Tiny Shakespeare".to_owned(),
                 Some(_) => format!("Part 2: {dataset}"),
             },
@@ -394,11 +360,12 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             .metric("gradient_factor_per_step_initial", initial);
     }
     if let Some(training) = &text_training {
-        figures::loss_against_time(
+        charlm::figures::loss_against_time(
             &session.output("loss_time.svg"),
             "Part 2: validation loss against training time",
-            training,
+            &[("RNN".into(), training)],
             &baselines,
+            2,
         )?;
     }
     if let Some(run) = &minimal_run {
@@ -457,25 +424,6 @@ fn loss_table(rows: &[(String, f64)], column: &str) -> String {
         table.push_str(&format!("| {model} | {loss:.3} |\n"));
     }
     table
-}
-
-/// The first `limit` characters of a text, split 90/10 again.
-fn limited(text: &Text, limit: usize, need: usize, path: &std::path::Path) -> anyhow::Result<Text> {
-    let all: Vec<u32> = text.all().into_iter().take(limit).collect();
-    anyhow::ensure!(
-        all.len() >= need,
-        "--text-limit {limit}: {} keeps {} characters, fewer than the {need} a run needs; \
-         raise --text-limit",
-        path.display(),
-        all.len()
-    );
-    let valid_len = (all.len() as f64 * charlm::text::VALID_FRACTION).round() as usize;
-    let (train, valid) = all.split_at(all.len() - valid_len);
-    Ok(Text {
-        train: train.to_vec(),
-        valid: valid.to_vec(),
-        ..text.clone()
-    })
 }
 
 /// The first `limit` names of each split, in proportion (at least one in each).
@@ -557,7 +505,7 @@ fn minimal(
         .collect();
     run::write_atomic(
         &session.output("minimal_samples.md"),
-        figures::samples_markdown(&samples).as_bytes(),
+        charlm::figures::samples_markdown(&samples).as_bytes(),
     )?;
     Ok((run, valid_loss))
 }
@@ -657,7 +605,7 @@ fn batched(
     );
     run::write_atomic(
         &session.output("samples.md"),
-        figures::samples_markdown(&headed).as_bytes(),
+        charlm::figures::samples_markdown(&headed).as_bytes(),
     )?;
     // The same model at several temperatures.
     let prompt = text
@@ -676,7 +624,7 @@ fn batched(
         .collect();
     run::write_atomic(
         &session.output("temperatures.md"),
-        figures::samples_markdown(&at).as_bytes(),
+        charlm::figures::samples_markdown(&at).as_bytes(),
     )?;
     Ok((training, model))
 }

@@ -4,6 +4,8 @@
 use std::time::Instant;
 
 use charlm::batch::{name_batch, Streams};
+use charlm::training::evaluate_after;
+pub use charlm::training::{Point, Training};
 use data::split::LastBatch;
 use nn::{Adam, Optimizer};
 use rand::Rng;
@@ -52,23 +54,8 @@ impl TrainConfig {
     /// The learning rate at step `step`: half a cosine from `lr` down to
     /// `lr · final_lr_fraction`.
     pub fn lr_at(&self, step: usize) -> f32 {
-        let progress = step as f32 / self.steps.max(1) as f32;
-        let floor = self.lr * self.final_lr_fraction;
-        floor + 0.5 * (self.lr - floor) * (1.0 + (std::f32::consts::PI * progress).cos())
+        charlm::training::cosine_lr(self.lr, self.final_lr_fraction, step, self.steps)
     }
-}
-
-/// A point of the learning curve.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// Steps trained so far.
-    pub step: usize,
-    /// Seconds of training so far (evaluation excluded).
-    pub seconds: f64,
-    /// Mean training loss of the steps since the last point.
-    pub train_loss: f64,
-    /// Validation loss at this point.
-    pub valid_loss: f64,
 }
 
 /// What a training loop tells its caller as it goes.
@@ -77,51 +64,6 @@ pub enum Event<'a> {
     Step { step: usize, loss: f64 },
     /// The validation loss was measured (the model is there to sample from).
     Evaluated { point: Point, model: &'a CharRnn },
-}
-
-/// Whether to measure the validation loss after `step`: every `eval_every` steps, after
-/// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
-fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
-    let early =
-        step < config.eval_every && step >= 50 && (step / 50).is_power_of_two() && step % 50 == 0;
-    step % config.eval_every == 0 || step == config.steps || early
-}
-
-/// What a run produced.
-#[derive(Debug, Clone, Default)]
-pub struct Training {
-    pub curve: Vec<Point>,
-    /// Seconds spent in training steps (evaluation excluded).
-    pub train_seconds: f64,
-    /// Seconds each training step took.
-    pub step_seconds: Vec<f64>,
-    /// Characters predicted in training, in all.
-    pub chars: u64,
-    /// Steps whose gradient norm was above the clipping threshold.
-    pub clipped_steps: usize,
-}
-
-impl Training {
-    /// The validation loss at the end.
-    pub fn final_valid_loss(&self) -> f64 {
-        self.curve.last().map_or(f64::NAN, |p| p.valid_loss)
-    }
-
-    /// The median time of a training step, in milliseconds (the median, so that the first
-    /// steps, which find the memory allocator and caches cold, do not count).
-    pub fn ms_per_step(&self) -> f64 {
-        let mut times = self.step_seconds.clone();
-        times.sort_by(f64::total_cmp);
-        times.get(times.len() / 2).map_or(f64::NAN, |t| 1000.0 * t)
-    }
-}
-
-impl Training {
-    fn record(&mut self, step_started: Instant) {
-        let seconds = step_started.elapsed().as_secs_f64();
-        self.train_seconds += seconds;
-        self.step_seconds.push(seconds);
-    }
 }
 
 // ANCHOR: step
@@ -171,7 +113,6 @@ pub fn train_text(
     let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
     let mut training = Training::default();
-    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
     let mut step = 0;
     while step < config.steps {
         let streams = Streams::new(train, config.batch, rng.random_range(0..config.seq_len));
@@ -187,25 +128,16 @@ pub fn train_text(
             let at = format!("step {}", step + 1);
             let norm = optimise(&loss, &params, &mut optimizer, config.clip, &at)?;
             h = out.last.detach(); // carried on, but the gradient stops here
-            training.record(started);
 
             let loss = f64::from(loss.item());
+            let chars = window.inputs.len();
+            training.step_done(started, loss, chars, norm > config.clip);
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
-            training.clipped_steps += usize::from(norm > config.clip);
-            training.chars += window.inputs.len() as u64;
-            (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
             step += 1;
             report(Event::Step { step, loss });
-            if evaluate_after(step, config) {
-                let point = Point {
-                    step,
-                    seconds: training.train_seconds,
-                    train_loss: loss_sum / loss_count as f64,
-                    valid_loss: evaluate_text(model, valid),
-                };
-                training.curve.push(point);
+            if evaluate_after(step, config.eval_every, config.steps) {
+                let point = training.evaluated(step, evaluate_text(model, valid));
                 report(Event::Evaluated { point, model });
-                (loss_sum, loss_count) = (0.0, 0);
             }
         }
     }
@@ -250,7 +182,6 @@ pub fn train_names(
     let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
     let mut training = Training::default();
-    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
     let mut step = 0;
     while step < config.steps {
         let order = data::split::shuffled_indices(train.len(), rng);
@@ -264,25 +195,15 @@ pub fn train_names(
             let (loss, chars) = names_loss(model, &names, end);
             let at = format!("step {}", step + 1);
             let norm = optimise(&loss, &params, &mut optimizer, config.clip, &at)?;
-            training.record(started);
 
             let loss = f64::from(loss.item());
+            training.step_done(started, loss, chars, norm > config.clip);
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
-            training.clipped_steps += usize::from(norm > config.clip);
-            training.chars += chars as u64;
-            (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
             step += 1;
             report(Event::Step { step, loss });
-            if evaluate_after(step, config) {
-                let point = Point {
-                    step,
-                    seconds: training.train_seconds,
-                    train_loss: loss_sum / loss_count as f64,
-                    valid_loss: evaluate_names(model, valid, end),
-                };
-                training.curve.push(point);
+            if evaluate_after(step, config.eval_every, config.steps) {
+                let point = training.evaluated(step, evaluate_names(model, valid, end));
                 report(Event::Evaluated { point, model });
-                (loss_sum, loss_count) = (0.0, 0);
             }
         }
     }

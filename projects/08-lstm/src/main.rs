@@ -5,7 +5,7 @@
 //! `08-lstm sample` writes text with it; `08-lstm compare` trains chapter 7's RNN, the GRU
 //! and the LSTM for the same wall-clock budget each and tables them beside the n-grams.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -65,13 +65,8 @@ impl From<CellArg> for Cell {
 struct ModelArgs {
     #[command(flatten)]
     common: run::CommonArgs,
-    /// Train on this UTF-8 text instead of Tiny Shakespeare (split the same way: the first
-    /// 90% to train, the last 10% to validate).
-    #[arg(long, value_name = "FILE")]
-    text: Option<PathBuf>,
-    /// Use only the first N characters of the text (then split 90/10), for quick runs.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    text_limit: Option<u32>,
+    #[command(flatten)]
+    text: charlm::cli::TextArgs,
     /// Units per recurrent layer.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
     hidden: u32,
@@ -113,6 +108,8 @@ struct TrainArgs {
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
     temperature: f32,
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
 }
 
 #[derive(Args)]
@@ -204,39 +201,6 @@ impl ModelArgs {
             ("clip", self.clip.to_string()),
         ]
     }
-
-    /// The text (Tiny Shakespeare or `--text`), cut to `--text-limit`, and its name.
-    fn load_text(&self, session: &run::Session) -> anyhow::Result<(Text, String)> {
-        let (batch, seq_len) = (self.batch_size as usize, self.seq_len as usize);
-        let path = match &self.text {
-            Some(path) => path.clone(),
-            None => data::data_file(&session.data_dir, "text/tinyshakespeare.txt")?,
-        };
-        let mut text = charlm::text::load_text(&path, batch, seq_len)?;
-        if let Some(limit) = self.text_limit {
-            text = limited(
-                &text,
-                limit as usize,
-                charlm::text::min_chars(batch, seq_len),
-                &path,
-            )?;
-        }
-        let name = match &self.text {
-            None => "tinyshakespeare".to_owned(),
-            Some(path) => path
-                .file_stem()
-                .map_or("text".into(), |s| s.to_string_lossy().into_owned()),
-        };
-        println!(
-            "text: {} ({} characters, {} distinct): {} to train, {} to validate",
-            text.path.display(),
-            text.train.len() + text.valid.len(),
-            text.vocab.len(),
-            text.train.len(),
-            text.valid.len()
-        );
-        Ok((text, name))
-    }
 }
 
 fn start(
@@ -258,18 +222,6 @@ fn start(
     Ok(session)
 }
 
-/// The n-gram baselines, printed and written to `baselines.md`; returns them.
-fn baselines(text: &Text, session: &mut run::Session) -> anyhow::Result<Vec<Baseline>> {
-    let baselines = charlm::ngram::text_baselines(text);
-    println!("n-gram baselines on the validation split (nats per character):");
-    print!("{}", charlm::ngram::table(&baselines));
-    run::write_atomic(
-        &session.output("baselines.md"),
-        charlm::ngram::table(&baselines).as_bytes(),
-    )?;
-    Ok(baselines)
-}
-
 fn best_ngram(baselines: &[Baseline]) -> &Baseline {
     baselines
         .iter()
@@ -284,14 +236,36 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("steps", args.steps.to_string()),
     ];
     let mut session = start(&args.model, &extra)?;
-    let (text, dataset) = args.model.load_text(&session)?;
-    let baselines = baselines(&text, &mut session)?;
+    // A checkpoint is saved at each evaluation; `--resume` continues from it (and checks it
+    // is this run's) before any data is loaded.
+    let checkpoint_path = session.out_dir.join("model.safetensors");
+    let resumed = session.resume_from(
+        &checkpoint_path,
+        || Ok(nn::checkpoint::read_metadata(&checkpoint_path)?),
+        args.resume.resume,
+    )?;
+    let history: History = resumed.history()?;
+    let (text, dataset) = load_text(&args.model, &session)?;
+    let baselines = charlm::cli::baselines(&text, &session.output("baselines.md"))?;
     let config = args.model.train_config(args.steps as usize);
     let model = CharModel::new(
         args.model.model_config(cell, text.vocab.len()),
         &mut session.rngs.init.clone(),
     );
-    let (training, samples) = fit(&model, &config, &text, args.temperature, &mut session)?;
+    let saving = Saving {
+        path: session.output("model.safetensors"),
+        resume: history.cursor.map(|c| (checkpoint_path.clone(), c)),
+        samples: history.samples,
+        sample_rng: history.sample_rng,
+    };
+    let (training, samples) = fit(
+        &model,
+        &config,
+        &text,
+        args.temperature,
+        Some(saving),
+        &session,
+    )?;
     let valid_loss = training.final_valid_loss();
     let best = best_ngram(&baselines);
     println!(
@@ -302,12 +276,11 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         best.name(),
         best.valid_loss
     );
-    checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
     run::write_atomic(
         &session.output("samples.md"),
-        figures::samples_markdown(&samples).as_bytes(),
+        charlm::figures::samples_markdown(&samples).as_bytes(),
     )?;
-    figures::loss_against_time(
+    charlm::figures::loss_against_time(
         &session.output("loss_time.svg"),
         &format!(
             "2 × {} {}: validation loss against training time",
@@ -316,6 +289,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ),
         &[(cell.name().to_uppercase(), &training)],
         &baselines,
+        3,
     )?;
     let mut speed = serde_json::Map::new();
     speed.insert(
@@ -342,6 +316,30 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     session.finish(&report)
 }
 
+/// What a training run keeps in its checkpoint besides the weights, for `--resume`: the
+/// training loop's cursor, and the samples taken so far with the random stream they are
+/// drawn from.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct History {
+    cursor: Option<charlm::training::Cursor>,
+    samples: Vec<(train::Point, String)>,
+    sample_rng: Option<run::resume::RngState>,
+}
+
+/// Where training saves its checkpoint, and what it continues from.
+struct Saving {
+    path: PathBuf,
+    resume: charlm::checkpoint::Resume,
+    samples: Vec<(train::Point, String)>,
+    sample_rng: Option<run::resume::RngState>,
+}
+
+/// The text (Tiny Shakespeare or `--text`), cut to `--text-limit`, and its name.
+fn load_text(args: &ModelArgs, session: &run::Session) -> anyhow::Result<(Text, String)> {
+    let (batch, seq_len) = (args.batch_size as usize, args.seq_len as usize);
+    args.text.load(&session.data_dir, batch, seq_len)
+}
+
 /// Trains `model` with a progress bar, prints the curve, and returns the training and a
 /// sample at a few points of it.
 fn fit(
@@ -349,7 +347,8 @@ fn fit(
     config: &TrainConfig,
     text: &Text,
     temperature: f32,
-    session: &mut run::Session,
+    saving: Option<Saving>,
+    session: &run::Session,
 ) -> anyhow::Result<(Training, Vec<(String, String)>)> {
     let name = model.config.cell.name();
     println!(
@@ -366,27 +365,60 @@ fn fit(
     );
     let mut progress = session.progress(name, config.steps as u64);
     let mut shuffle = session.rngs.shuffle.clone();
-    let mut noise = session.rngs.noise.clone();
+    let (path, resume, mut samples, sample_rng) = match saving {
+        Some(s) => (Some(s.path), s.resume, s.samples, s.sample_rng),
+        None => (None, None, Vec::new(), None),
+    };
+    let mut noise = match &sample_rng {
+        Some(saved) => saved.restore()?,
+        None => session.rngs.noise.clone(),
+    };
     let chars_per_step = (config.batch * config.seq_len) as u64;
+    if let Some((_, cursor)) = &resume {
+        progress.advance(cursor.step as u64, chars_per_step * cursor.step as u64, &[]);
+    }
     let newline = text
         .vocab
         .encode("\n")
         .unwrap_or_else(|_| vec![text.train[0]]);
-    let mut samples: Vec<(train::Point, String)> = Vec::new();
     let mut training = train::train_text(
         model,
         &text.train,
         &text.valid,
         config,
         &mut shuffle,
-        |event| match event {
-            train::Event::Step { loss, .. } => {
-                progress.advance(1, chars_per_step, &[("loss", loss)])
+        resume,
+        |event| {
+            match event {
+                train::Event::Step { loss, .. } => {
+                    progress.advance(1, chars_per_step, &[("loss", loss)]);
+                }
+                train::Event::Evaluated {
+                    point,
+                    model,
+                    optimizer,
+                    cursor,
+                } => {
+                    let ids = train::generate(model, &newline, 300, temperature, &mut noise);
+                    samples.push((point, text.vocab.decode(&ids)));
+                    let Some(path) = &path else { return Ok(()) };
+                    // Weights, Adam's moments and where the run stands, in one file:
+                    // `--resume` continues from here.
+                    let step = cursor.step;
+                    let history = History {
+                        cursor: Some(*cursor),
+                        samples: samples.clone(),
+                        sample_rng: Some(run::resume::RngState::of(&noise)),
+                    };
+                    let state = session.resume_state(0, step, &session.rngs, &history)?;
+                    checkpoint::save_training(path, model, &text.vocab, optimizer, &state)?;
+                    println!(
+                        "{name}: step {step}, validation loss {:.4}; checkpoint saved",
+                        point.valid_loss
+                    );
+                }
             }
-            train::Event::Evaluated { point, model } => {
-                let ids = train::generate(model, &newline, 300, temperature, &mut noise);
-                samples.push((point, text.vocab.decode(&ids)));
-            }
+            Ok(())
         },
     )?;
     progress.finish();
@@ -433,8 +465,8 @@ const LONG_LINE: usize = 30;
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let extra = [("seconds_per_model", args.seconds.to_string())];
     let mut session = start(&args.model, &extra)?;
-    let (text, dataset) = args.model.load_text(&session)?;
-    let baselines = baselines(&text, &mut session)?;
+    let (text, dataset) = load_text(&args.model, &session)?;
+    let baselines = charlm::cli::baselines(&text, &session.output("baselines.md"))?;
     let best = best_ngram(&baselines);
     let mut rows = Vec::new();
     let mut runs = Vec::new();
@@ -447,7 +479,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         println!("{}: {steps} steps fill {} s", cell.name(), args.seconds);
         let config = args.model.train_config(steps);
         let model = CharModel::new(model_config, &mut session.rngs.init.clone());
-        let (training, _) = fit(&model, &config, &text, 0.8, &mut session)?;
+        let (training, _) = fit(&model, &config, &text, 0.8, None, &session)?;
         let loss = training.final_valid_loss();
         report = report.metric(&format!("{}_val_loss", cell.name()), loss);
         // The long-range test, on the validation split.
@@ -513,11 +545,12 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     print!("{table}");
     run::write_atomic(&session.output("compare.md"), table.as_bytes())?;
     let named: Vec<(String, &Training)> = runs.iter().map(|(n, t)| (n.clone(), t)).collect();
-    figures::loss_against_time(
+    charlm::figures::loss_against_time(
         &session.output("compare.svg"),
         "The three cells on the same budget",
         &named,
         &baselines,
+        3,
     )?;
     let table = figures::markdown_table(
         &[
@@ -560,7 +593,8 @@ fn calibrate(args: &ModelArgs, config: ModelConfig, text: &Text, seconds: f64) -
         &text.valid[..2],
         &probe,
         &mut rng,
-        |_| {},
+        None,
+        |_| Ok(()),
     )
     .map(|t| step_seconds = t.step_seconds[4..].to_vec());
     step_seconds.sort_by(f64::total_cmp);
@@ -574,25 +608,6 @@ fn calibrate(args: &ModelArgs, config: ModelConfig, text: &Text, seconds: f64) -
 fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (value * scale).round() / scale
-}
-
-/// The first `limit` characters of a text, split 90/10 again.
-fn limited(text: &Text, limit: usize, need: usize, path: &Path) -> anyhow::Result<Text> {
-    let all: Vec<u32> = text.all().into_iter().take(limit).collect();
-    anyhow::ensure!(
-        all.len() >= need,
-        "--text-limit {limit}: {} keeps {} characters, fewer than the {need} a run needs; \
-         raise --text-limit",
-        path.display(),
-        all.len()
-    );
-    let valid_len = (all.len() as f64 * charlm::text::VALID_FRACTION).round() as usize;
-    let (train, valid) = all.split_at(all.len() - valid_len);
-    Ok(Text {
-        train: train.to_vec(),
-        valid: valid.to_vec(),
-        ..text.clone()
-    })
 }
 
 fn sample(args: SampleArgs) -> anyhow::Result<()> {

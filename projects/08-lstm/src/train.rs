@@ -8,14 +8,18 @@
 use std::time::Instant;
 
 use charlm::batch::Streams;
+use charlm::checkpoint::Resume;
+use charlm::training::{evaluate_after, Carried, Cursor, Pass};
+pub use charlm::training::{Point, Training};
 use data::split::LastBatch;
 use nn::{Adam, Optimizer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use run::resume::RngState;
 use tensor::Tensor;
 
 use crate::carry_state;
-use crate::model::{time_major, CharModel};
+use crate::model::{time_major, CharModel, LayerState};
 
 /// Settings of a training run.
 #[derive(Debug, Clone)]
@@ -57,98 +61,67 @@ impl TrainConfig {
     /// The learning rate at step `step`: half a cosine from `lr` down to
     /// `lr · final_lr_fraction`.
     pub fn lr_at(&self, step: usize) -> f32 {
-        let progress = step as f32 / self.steps.max(1) as f32;
-        let floor = self.lr * self.final_lr_fraction;
-        floor + 0.5 * (self.lr - floor) * (1.0 + (std::f32::consts::PI * progress).cos())
+        charlm::training::cosine_lr(self.lr, self.final_lr_fraction, step, self.steps)
     }
-}
-
-/// A point of the learning curve.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// Steps trained so far.
-    pub step: usize,
-    /// Seconds of training so far (evaluation excluded).
-    pub seconds: f64,
-    /// Mean training loss of the steps since the last point.
-    pub train_loss: f64,
-    /// Validation loss at this point.
-    pub valid_loss: f64,
 }
 
 /// What a training loop tells its caller as it goes.
 pub enum Event<'a> {
     /// A step is done; its training loss.
     Step { step: usize, loss: f64 },
-    /// The validation loss was measured (the model is there to sample from).
-    Evaluated { point: Point, model: &'a CharModel },
-}
-
-/// What a run produced.
-#[derive(Debug, Clone, Default)]
-pub struct Training {
-    pub curve: Vec<Point>,
-    /// Seconds spent in training steps (evaluation excluded).
-    pub train_seconds: f64,
-    /// Seconds each training step took.
-    pub step_seconds: Vec<f64>,
-    /// Characters predicted in training, in all.
-    pub chars: u64,
-    /// Steps whose gradient norm was above the clipping threshold.
-    pub clipped_steps: usize,
-}
-
-impl Training {
-    /// The validation loss at the end.
-    pub fn final_valid_loss(&self) -> f64 {
-        self.curve.last().map_or(f64::NAN, |p| p.valid_loss)
-    }
-
-    /// The median time of a training step, in milliseconds (the median, so that the first
-    /// steps, which find the memory allocator and caches cold, do not count).
-    pub fn ms_per_step(&self) -> f64 {
-        let mut times = self.step_seconds.clone();
-        times.sort_by(f64::total_cmp);
-        times.get(times.len() / 2).map_or(f64::NAN, |t| 1000.0 * t)
-    }
-}
-
-/// Whether to measure the validation loss after `step`: every `eval_every` steps, after
-/// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
-fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
-    let early =
-        step < config.eval_every && step >= 50 && (step / 50).is_power_of_two() && step % 50 == 0;
-    step % config.eval_every == 0 || step == config.steps || early
+    /// The validation loss was measured: the model is there to sample from, and the
+    /// optimizer and the cursor to save with it, for `--resume`.
+    Evaluated {
+        point: Point,
+        model: &'a CharModel,
+        optimizer: &'a dyn Optimizer,
+        cursor: Box<Cursor>,
+    },
 }
 
 // ANCHOR: train_text
 /// Trains `model` on `train` (character ids): `B` streams read `T` characters a step, every
 /// layer's state carried from window to window and reset to zero at each pass over the
 /// text (each pass starting at a random offset). `rng` draws the offsets and the dropout
-/// masks; `report` hears of every step and every evaluation.
+/// masks; `report` hears of every step and every evaluation. `resume` (from `--resume`)
+/// continues a run from its checkpoint instead of starting afresh.
 ///
 /// # Errors
-/// If the loss diverges (NaN, or far above a uniform guess).
+/// If the loss diverges (NaN, or far above a uniform guess), a resumed checkpoint does not
+/// fit, or `report` fails (saving the checkpoint).
 pub fn train_text(
     model: &CharModel,
     train: &[u32],
     valid: &[u32],
     config: &TrainConfig,
     rng: &mut ChaCha8Rng,
-    mut report: impl FnMut(Event<'_>),
+    resume: Resume,
+    mut report: impl FnMut(Event<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Training> {
     let params = model.parameters();
     let named = model.named_parameters();
     let mut optimizer = Adam::new(params.clone(), config.lr);
     let ceiling = 3.0 * (model.config.vocab as f64).ln();
     let mut dropout = ChaCha8Rng::seed_from_u64(rng.random());
-    let mut training = Training::default();
-    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
-    let mut step = 0;
+    let cursor = charlm::checkpoint::restore(resume, named.clone(), &mut optimizer)?;
+    let (mut step, mut training) = (cursor.step, cursor.training);
+    // Resuming mid-pass: the pass's offset drawn again, its windows done skipped, the state
+    // carried into the next one put back.
+    let mut resumed_pass = cursor.pass;
+    if let [masks] = cursor.rngs.as_slice() {
+        dropout = masks.restore()?;
+    }
     while step < config.steps {
+        let (mut skip, mut state) = (0, model.zero_state(config.batch));
+        if let Some(pass) = resumed_pass.take() {
+            *rng = pass.rng_at_start.restore()?;
+            skip = pass.windows_done;
+            state = restore_state(state, &pass.carried);
+        }
+        let pass_start = RngState::of(rng);
         let streams = Streams::new(train, config.batch, rng.random_range(0..config.seq_len));
-        let mut state = model.zero_state(config.batch);
-        for window in streams.windows(config.seq_len, LastBatch::Drop) {
+        let windows = streams.windows(config.seq_len, LastBatch::Drop);
+        for (w, window) in windows.enumerate().skip(skip) {
             if step == config.steps {
                 break;
             }
@@ -164,29 +137,35 @@ pub fn train_text(
             let norm = nn::clip_grad_norm(&params, config.clip);
             optimizer.step();
             state = carry_state(&out.last);
-            training.record(started);
 
             let loss = f64::from(loss.item());
+            let clipped = norm > config.clip;
+            training.step_done(started, loss, window.inputs.len(), clipped);
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
-            training.clipped_steps += usize::from(norm > config.clip);
-            training.chars += window.inputs.len() as u64;
-            (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
             step += 1;
-            report(Event::Step { step, loss });
-            if evaluate_after(step, config) {
+            report(Event::Step { step, loss })?;
+            if evaluate_after(step, config.eval_every, config.steps) {
                 let ids = match config.eval_chars {
                     Some(n) => &valid[..n.min(valid.len())],
                     None => valid,
                 };
-                let point = Point {
+                let point = training.evaluated(step, evaluate_text(model, ids));
+                let cursor = Box::new(Cursor {
                     step,
-                    seconds: training.train_seconds,
-                    train_loss: loss_sum / loss_count as f64,
-                    valid_loss: evaluate_text(model, ids),
-                };
-                training.curve.push(point);
-                report(Event::Evaluated { point, model });
-                (loss_sum, loss_count) = (0.0, 0);
+                    training: training.clone(),
+                    rngs: vec![RngState::of(&dropout)],
+                    pass: Some(Pass {
+                        rng_at_start: pass_start.clone(),
+                        windows_done: w + 1,
+                        carried: save_state(&state),
+                    }),
+                });
+                report(Event::Evaluated {
+                    point,
+                    model,
+                    optimizer: &optimizer,
+                    cursor,
+                })?;
             }
         }
     }
@@ -194,12 +173,24 @@ pub fn train_text(
 }
 // ANCHOR_END: train_text
 
-impl Training {
-    fn record(&mut self, step_started: Instant) {
-        let seconds = step_started.elapsed().as_secs_f64();
-        self.train_seconds += seconds;
-        self.step_seconds.push(seconds);
-    }
+/// Every layer's carried state as values, for the resume cursor.
+fn save_state(state: &[LayerState]) -> Vec<Carried> {
+    state
+        .iter()
+        .flat_map(|layer| std::iter::once(&layer.h).chain(&layer.c))
+        .map(Carried::of)
+        .collect()
+}
+
+/// The state [`save_state`] saved, in the shape of `zero` (the model's zero state).
+fn restore_state(zero: Vec<LayerState>, carried: &[Carried]) -> Vec<LayerState> {
+    let mut saved = carried.iter().map(Carried::tensor);
+    zero.into_iter()
+        .map(|layer| LayerState {
+            h: saved.next().unwrap_or(layer.h),
+            c: layer.c.map(|c| saved.next().unwrap_or(c)),
+        })
+        .collect()
 }
 
 /// Mean loss per character (nats) of `model` over `ids[1..]`, read as 16 streams with the

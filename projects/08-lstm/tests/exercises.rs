@@ -272,12 +272,14 @@ mod carry_state {
             &ids[..100],
             &config,
             &mut ChaCha8Rng::seed_from_u64(3),
+            None,
             |e| {
                 if let train::Event::Step { step, .. } = e {
                     if step == 10 || step == 50 {
                         live.push(tensor::live_tensors());
                     }
                 }
+                Ok(())
             },
         )
         .expect("trains");
@@ -311,7 +313,8 @@ mod carry_state {
                 valid,
                 &config,
                 &mut ChaCha8Rng::seed_from_u64(5),
-                |_| {},
+                None,
+                |_| Ok(()),
             )
             .expect("trains");
             let after = run.final_valid_loss();

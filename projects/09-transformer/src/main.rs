@@ -42,10 +42,10 @@ enum Command {
 struct TrainArgs {
     #[command(flatten)]
     common: run::CommonArgs,
-    /// Train on this UTF-8 text instead of Tiny Shakespeare (split the same way: the first
-    /// 90% to train, the last 10% to validate).
-    #[arg(long, value_name = "FILE")]
-    text: Option<PathBuf>,
+    #[command(flatten)]
+    text: charlm::cli::TextArgs,
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
     /// Training steps (each on --batch-size windows of --seq-len characters).
     ///
     /// The default fits the ten minutes of issue 17 on 2 cores: about 60 ms a step with the
@@ -95,9 +95,6 @@ struct TrainArgs {
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
     temperature: f32,
-    /// Use only the first N characters of the text (then split 90/10), for quick runs.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    text_limit: Option<u32>,
 }
 
 #[derive(Args)]
@@ -203,12 +200,19 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         )
     })?;
 
-    let text_path = match &args.text {
-        Some(path) => path.clone(),
-        None => data::data_file(&session.data_dir, "text/tinyshakespeare.txt")?,
-    };
+    // A checkpoint is saved at each evaluation; `--resume` continues from it (and checks
+    // it is this run's) before any data is loaded.
+    let checkpoint_path = session.out_dir.join("model.safetensors");
+    let resumed = session.resume_from(
+        &checkpoint_path,
+        || Ok(nn::checkpoint::read_metadata(&checkpoint_path)?),
+        args.resume.resume,
+    )?;
+    let history: History = resumed.history()?;
+
+    let text_path = args.text.path(&session.data_dir)?;
     let mut text = charlm::text::load_text(&text_path, config.batch, config.seq_len)?;
-    if let Some(limit) = args.text_limit {
+    if let Some(limit) = args.text.text_limit {
         text = limited(&text, limit as usize, config.seq_len, &text_path)?;
     }
     anyhow::ensure!(
@@ -219,29 +223,11 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         text.valid.len(),
         config.seq_len
     );
-    let dataset = match &args.text {
-        None => "tinyshakespeare".to_owned(),
-        Some(path) => path
-            .file_stem()
-            .map_or("text".into(), |s| s.to_string_lossy().into_owned()),
-    };
-    println!(
-        "text: {} ({} characters, {} distinct): {} to train, {} to validate",
-        text.path.display(),
-        text.train.len() + text.valid.len(),
-        text.vocab.len(),
-        text.train.len(),
-        text.valid.len()
-    );
+    let dataset = args.text.dataset();
+    charlm::cli::describe(&text);
 
     // The baselines the network must beat.
-    let baselines = charlm::ngram::text_baselines(&text);
-    println!("n-gram baselines on the validation split (nats per character):");
-    print!("{}", charlm::ngram::table(&baselines));
-    run::write_atomic(
-        &session.output("baselines.md"),
-        charlm::ngram::table(&baselines).as_bytes(),
-    )?;
+    let baselines = charlm::cli::baselines(&text, &session.output("baselines.md"))?;
 
     let model = Gpt::new(
         GptConfig {
@@ -266,17 +252,23 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         config.batch,
         config.seq_len
     );
-    let (training, samples) = train_and_sample(&model, &config, &text, &args, &mut session)?;
-    checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
+    let saving = Saving {
+        path: session.output("model.safetensors"),
+        resume: history.cursor.map(|c| (checkpoint_path.clone(), c)),
+        samples: history.samples,
+        sample_rng: history.sample_rng,
+    };
+    let (training, samples) = train_and_sample(&model, &config, &text, &args, saving, &session)?;
     run::write_atomic(
         &session.output("samples.md"),
-        figures::samples_markdown(&samples).as_bytes(),
+        charlm::figures::samples_markdown(&samples).as_bytes(),
     )?;
-    figures::loss_against_time(
+    charlm::figures::loss_against_time(
         &session.output("loss_time.svg"),
         "validation loss against training time",
-        &training,
+        &[("transformer".into(), &training)],
         &baselines,
+        2,
     )?;
 
     // Where each head of the first and last layer looks, for one line of the play.
@@ -314,6 +306,23 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     session.finish(&report)
 }
 
+/// What the run keeps in its checkpoint besides the weights, for `--resume`: the training
+/// loop's cursor, and the samples written so far with the random stream they are drawn from.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct History {
+    cursor: Option<charlm::training::Cursor>,
+    samples: Vec<(String, String)>,
+    sample_rng: Option<run::resume::RngState>,
+}
+
+/// Where training saves its checkpoint, and what it continues from.
+struct Saving {
+    path: PathBuf,
+    resume: charlm::checkpoint::Resume,
+    samples: Vec<(String, String)>,
+    sample_rng: Option<run::resume::RngState>,
+}
+
 /// Trains, printing each evaluation and sampling a few lines at each; returns the run and
 /// the samples, labelled.
 fn train_and_sample(
@@ -321,25 +330,30 @@ fn train_and_sample(
     config: &TrainConfig,
     text: &Text,
     args: &TrainArgs,
-    session: &mut run::Session,
+    saving: Saving,
+    session: &run::Session,
 ) -> anyhow::Result<(Training, Vec<(String, String)>)> {
     let mut progress = session.progress("training", config.steps as u64);
-    let mut sample_rng = session.rngs.noise.clone();
-    let mut samples = Vec::new();
+    let mut sample_rng = match &saving.sample_rng {
+        Some(saved) => saved.restore()?,
+        None => session.rngs.noise.clone(),
+    };
+    let mut samples = saving.samples;
     let prompt = text
         .vocab
         .encode("\n")
         .unwrap_or_else(|_| vec![text.train[0]]);
-    let mut last_step = 0;
+    let mut last_step = saving.resume.as_ref().map_or(0, |(_, c)| c.step);
     let mut rng = session.rngs.shuffle.clone();
-    let training =
-        train::train(
-            model,
-            &text.train,
-            &text.valid,
-            config,
-            &mut rng,
-            |event| match event {
+    let training = train::train(
+        model,
+        &text.train,
+        &text.valid,
+        config,
+        &mut rng,
+        saving.resume,
+        |event| {
+            match event {
                 Event::Step { step, loss } => {
                     progress.advance(
                         (step - last_step) as u64,
@@ -348,7 +362,12 @@ fn train_and_sample(
                     );
                     last_step = step;
                 }
-                Event::Evaluated { point, model } => {
+                Event::Evaluated {
+                    point,
+                    model,
+                    optimizer,
+                    cursor,
+                } => {
                     let how = Sampling {
                         temperature: args.temperature,
                         top_k: None,
@@ -367,9 +386,27 @@ fn train_and_sample(
                         ),
                         sample,
                     ));
+                    // Weights, AdamW's moments and where the run stands, in one file:
+                    // `--resume` continues from here.
+                    let step = cursor.step;
+                    let history = History {
+                        cursor: Some(*cursor),
+                        samples: samples.clone(),
+                        sample_rng: Some(run::resume::RngState::of(&sample_rng)),
+                    };
+                    let state = session.resume_state(0, step, &session.rngs, &history)?;
+                    checkpoint::save_training(
+                        &saving.path,
+                        model,
+                        &text.vocab,
+                        Some(optimizer),
+                        Some(&state),
+                    )?;
                 }
-            },
-        )?;
+            }
+            Ok(())
+        },
+    )?;
     progress.finish();
     println!(
         "trained {} steps in {:.1} s ({:.1} ms per step, median); validation loss {:.4}",
@@ -402,12 +439,7 @@ fn limited(
         path.display(),
         all.len()
     );
-    let (train, valid) = all.split_at(all.len() - valid_len);
-    Ok(Text {
-        train: train.to_vec(),
-        valid: valid.to_vec(),
-        ..text.clone()
-    })
+    Ok(charlm::cli::resplit(text, &all))
 }
 
 fn sample(args: SampleArgs) -> anyhow::Result<()> {

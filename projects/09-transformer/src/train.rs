@@ -3,10 +3,14 @@
 
 use std::time::Instant;
 
+use charlm::checkpoint::{Group, Resume};
+use charlm::training::{evaluate_after, Cursor};
+pub use charlm::training::{Point, Training};
 use nn::schedule::LrSchedule;
 use nn::{Adam, Optimizer};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use run::resume::RngState;
 use tensor::Tensor;
 
 use crate::model::{Dropout, Gpt};
@@ -78,51 +82,18 @@ pub fn decays(name: &str, shape: &[usize]) -> bool {
     shape.len() == 2 && name != "position_embedding"
 }
 
-/// A point of the learning curve.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// Steps trained so far.
-    pub step: usize,
-    /// Seconds of training so far (evaluation excluded).
-    pub seconds: f64,
-    /// Mean training loss of the steps since the last point.
-    pub train_loss: f64,
-    /// Validation loss at this point.
-    pub valid_loss: f64,
-}
-
 /// What a training loop tells its caller as it goes.
 pub enum Event<'a> {
     /// A step is done; its training loss.
     Step { step: usize, loss: f64 },
-    /// The validation loss was measured (the model is there to sample from).
-    Evaluated { point: Point, model: &'a Gpt },
-}
-
-/// What a run produced.
-#[derive(Debug, Clone, Default)]
-pub struct Training {
-    pub curve: Vec<Point>,
-    /// Seconds spent in training steps (evaluation excluded).
-    pub train_seconds: f64,
-    /// Seconds each training step took.
-    pub step_seconds: Vec<f64>,
-    /// Characters predicted in training, in all.
-    pub chars: u64,
-}
-
-impl Training {
-    /// The validation loss at the end.
-    pub fn final_valid_loss(&self) -> f64 {
-        self.curve.last().map_or(f64::NAN, |p| p.valid_loss)
-    }
-
-    /// The median time of a training step, in milliseconds.
-    pub fn ms_per_step(&self) -> f64 {
-        let mut times = self.step_seconds.clone();
-        times.sort_by(f64::total_cmp);
-        times.get(times.len() / 2).map_or(f64::NAN, |t| 1000.0 * t)
-    }
+    /// The validation loss was measured: the model is there to sample from, and the
+    /// optimizer and the cursor to save with it, for `--resume`.
+    Evaluated {
+        point: Point,
+        model: &'a Gpt,
+        optimizer: &'a dyn Optimizer,
+        cursor: Box<Cursor>,
+    },
 }
 
 /// `batch` windows of `seq_len + 1` characters at random places in `ids`: the first
@@ -158,36 +129,30 @@ pub fn loss(logits: &Tensor, targets: &[usize]) -> Tensor {
     tensor::cross_entropy(&logits.reshape(&[targets.len(), v]), targets)
 }
 
-/// Whether to measure the validation loss after `step`: every `eval_every` steps, after
-/// the last, and early on at 50, 100, 200, 400, ... steps, where the loss moves fastest.
-fn evaluate_after(step: usize, config: &TrainConfig) -> bool {
-    let early =
-        step < config.eval_every && step >= 50 && step % 50 == 0 && (step / 50).is_power_of_two();
-    step % config.eval_every == 0 || step == config.steps || early
-}
-
 // ANCHOR: train
 /// Trains `model` on `train` (character ids): each step `B` random windows of `T`
 /// characters, the mean loss of all `B·T` predictions, backward, the gradient clipped to a
 /// global norm of `clip`, and an AdamW step at the schedule's learning rate.
-/// `report` hears of every step and every evaluation on `valid`.
+/// `report` hears of every step and every evaluation on `valid`. `resume` (from
+/// `--resume`) continues a run from its checkpoint instead of starting afresh.
 ///
 /// # Errors
-/// If the loss diverges (NaN, or far above a uniform guess).
+/// If the loss diverges (NaN, or far above a uniform guess), a resumed checkpoint does not
+/// fit, or `report` fails (saving the checkpoint).
 pub fn train(
     model: &Gpt,
     train: &[u32],
     valid: &[u32],
     config: &TrainConfig,
     rng: &mut ChaCha8Rng,
-    mut report: impl FnMut(Event<'_>),
+    resume: Resume,
+    mut report: impl FnMut(Event<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Training> {
     // Two optimizers with the same settings: one decays its weights, the other does not.
     let (decayed, plain): (Vec<_>, Vec<_>) = model
         .named_parameters()
         .into_iter()
         .partition(|(name, t)| decays(name, &t.shape()));
-    let params = model.parameters();
     let named = model.named_parameters();
     let adamw = |params: Vec<(String, Tensor)>, decay: f32| {
         let mut adam = Adam::adamw(
@@ -198,49 +163,53 @@ pub fn train(
         adam.beta2 = 0.99; // as nanoGPT for small models: the second moment adapts faster
         adam
     };
-    let mut optimizers = [adamw(decayed, config.weight_decay), adamw(plain, 0.0)];
+    let mut optimizer = Group::new(vec![adamw(decayed, config.weight_decay), adamw(plain, 0.0)]);
+    let params = model.parameters();
     let schedule = config.schedule();
     let ceiling = 3.0 * (model.config.vocab as f64).ln();
-    let mut training = Training::default();
-    let (mut loss_sum, mut loss_count) = (0.0, 0usize);
     let mut dropout_rng = rng.clone();
     dropout_rng.set_stream(7); // dropout's masks never shift which windows are drawn
-    for step in 1..=config.steps {
+    let Cursor {
+        step: done,
+        mut training,
+        rngs,
+        ..
+    } = charlm::checkpoint::restore(resume, named.clone(), &mut optimizer)?;
+    if let [windows, masks] = rngs.as_slice() {
+        (*rng, dropout_rng) = (windows.restore()?, masks.restore()?);
+    }
+    for step in done + 1..=config.steps {
         let started = Instant::now();
         let (inputs, targets) = random_windows(train, config.batch, config.seq_len, rng);
         let mut dropout = Dropout::training(config.dropout, &mut dropout_rng);
         let logits = model.forward(&inputs, config.batch, 0, None, &mut dropout);
         let loss = loss(&logits, &targets);
-        for optimizer in &mut optimizers {
-            optimizer.zero_grad();
-            optimizer.set_learning_rate(schedule.lr(step - 1));
-        }
+        optimizer.zero_grad();
+        optimizer.set_learning_rate(schedule.lr(step - 1));
         loss.backward();
         // A NaN or infinite gradient stops the run, naming the parameter, before Adam.
         nn::check_named_gradients(&named, &format!("step {step}"))?;
         nn::clip_grad_norm(&params, config.clip);
-        for optimizer in &mut optimizers {
-            optimizer.step();
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        training.train_seconds += seconds;
-        training.step_seconds.push(seconds);
+        optimizer.step();
 
         let loss = f64::from(loss.item());
+        training.step_done(started, loss, targets.len(), false);
         run::check_diverged(loss, ceiling, &format!("step {step}"))?;
-        training.chars += targets.len() as u64;
-        (loss_sum, loss_count) = (loss_sum + loss, loss_count + 1);
-        report(Event::Step { step, loss });
-        if evaluate_after(step, config) {
-            let point = Point {
+        report(Event::Step { step, loss })?;
+        if evaluate_after(step, config.eval_every, config.steps) {
+            let point = training.evaluated(step, evaluate(model, valid, config.seq_len));
+            let cursor = Box::new(Cursor {
                 step,
-                seconds: training.train_seconds,
-                train_loss: loss_sum / loss_count as f64,
-                valid_loss: evaluate(model, valid, config.seq_len),
-            };
-            training.curve.push(point);
-            report(Event::Evaluated { point, model });
-            (loss_sum, loss_count) = (0.0, 0);
+                training: training.clone(),
+                rngs: vec![RngState::of(rng), RngState::of(&dropout_rng)],
+                pass: None,
+            });
+            report(Event::Evaluated {
+                point,
+                model,
+                optimizer: &optimizer,
+                cursor,
+            })?;
         }
     }
     Ok(training)

@@ -267,7 +267,8 @@ mod block {
         let before = transformer::train::evaluate(&model, valid, 12);
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let run =
-            transformer::train::train(&model, train, valid, &config, &mut rng, |_| {}).unwrap();
+            transformer::train::train(&model, train, valid, &config, &mut rng, None, |_| Ok(()))
+                .unwrap();
         let after = run.final_valid_loss();
         println!("validation loss {before:.3} -> {after:.3}");
         assert!(

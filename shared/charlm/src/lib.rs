@@ -18,16 +18,30 @@
 //! - [`sample`]: drawing the next character at a temperature, and prompts checked against
 //!   the vocabulary.
 //!
+//! And the plumbing of their runs, so that each project shows only its model and its
+//! training loop:
+//!
+//! - [`cli`]: the `--text`/`--text-limit` flags, loading the text, the baselines' table.
+//! - [`training`]: the record a training loop keeps (the learning curve, step times), when
+//!   to evaluate, the cosine learning rate, and the cursor `--resume` continues from.
+//! - [`checkpoint`]: a model's parameters with its vocabulary (and, during training, the
+//!   optimizer's state and the resume state) in one safetensors file.
+//! - [`figures`]: the validation loss against training time, and samples as markdown.
+//!
 //! Losses are always the mean cross-entropy in **nats per character**: `-ln p(next)`
 //! averaged over every predicted character (for names, the end mark included). A model that
 //! knows nothing, uniform over a vocabulary of `V`, scores `ln V` (4.17 for Shakespeare's 65
 //! characters, 3.30 for names' 27).
 
 pub mod batch;
+pub mod checkpoint;
+pub mod cli;
+pub mod figures;
 pub mod names;
 pub mod ngram;
 pub mod sample;
 pub mod text;
+pub mod training;
 
 pub use data::text::Vocab;
 pub use names::Names;
