@@ -56,7 +56,13 @@ fn layer_by_layer_equals_step_by_step() {
             let grads: Vec<Vec<f32>> = m
                 .parameters()
                 .iter()
-                .map(|p| p.grad().expect("every parameter is used").iter().copied().collect())
+                .map(|p| {
+                    p.grad()
+                        .expect("every parameter is used")
+                        .iter()
+                        .copied()
+                        .collect()
+                })
                 .collect();
             (logits.to_vec(), grads)
         };
@@ -68,7 +74,9 @@ fn layer_by_layer_equals_step_by_step() {
                 m.step(&ids, &mut state, None)
             })
             .collect();
-        let logits = tensor::Tensor::concat(&tops, 0).matmul(&m.w_out).add(&m.b_out);
+        let logits = tensor::Tensor::concat(&tops, 0)
+            .matmul(&m.w_out)
+            .add(&m.b_out);
         let plain = loss_and_grads(&logits);
         let worst = |a: &[f32], b: &[f32]| {
             a.iter()
@@ -76,7 +84,11 @@ fn layer_by_layer_equals_step_by_step() {
                 .map(|(x, y)| (x - y).abs())
                 .fold(0.0, f32::max)
         };
-        assert!(worst(&fast.0, &plain.0) < 1e-5, "{}: scores differ", cell.name());
+        assert!(
+            worst(&fast.0, &plain.0) < 1e-5,
+            "{}: scores differ",
+            cell.name()
+        );
         for (i, (f, p)) in fast.1.iter().zip(&plain.1).enumerate() {
             assert!(worst(f, p) < 1e-5, "{}: gradient {i} differs", cell.name());
         }
