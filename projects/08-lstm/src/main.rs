@@ -103,7 +103,7 @@ struct TrainArgs {
     cell: CellArg,
     /// Training steps (windows of --batch-size × --seq-len characters). The default is
     /// about 10 minutes of training on 2 cores here.
-    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u32).range(1..))]
     steps: u32,
     /// Temperature of the samples the run writes.
     #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]

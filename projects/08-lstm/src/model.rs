@@ -12,10 +12,14 @@
 //! 3 for the GRU, 4 for the LSTM. The first layer's input is a character, a one-hot vector,
 //! so `x_t·W_ih` is row `x_t` of `W_ih`: a lookup (an embedding, `[V, G·H]`).
 //!
-//! The layers run step by step (each layer's step `t` reads the one below's step `t`)
-//! rather than layer by layer: computing a layer's `x·W_ih` for all `T` steps at once and
-//! cutting it into steps would be one product instead of `T`, but each cut's backward pass
-//! writes a gradient the size of the whole window (`narrow` keeps one shape), `T` times.
+//! Training runs the model layer by layer: the first layer reads all `T` steps, then the
+//! second reads all of the first's outputs, and so on. The input's share of every step,
+//! `x_t·W_ih + b`, depends only on the layer below, so it is computed for the whole window
+//! at once: one `[T·B, H]·[H, G·H]` product (a lookup of `T·B` rows for the first layer)
+//! instead of `T` thin `[B, H]·[H, G·H]` ones, and cut into steps (`narrow`, whose gradient
+//! is added back only where it belongs). Only `h_{t-1}·W_hh`, inside the cell, has to wait
+//! for the step before. [`CharModel::step`] runs one step of every layer, the plain way the
+//! diagram reads; sampling uses it, and a test checks that both give the same numbers.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -219,22 +223,42 @@ impl CharModel {
             inputs.len()
         );
         assert_eq!(state.len(), self.layers.len(), "a state per layer");
-        let mut state = state.to_vec();
-        let mut tops = Vec::with_capacity(steps);
-        for t in 0..steps {
-            let ids: Vec<usize> = (0..batch).map(|b| inputs[b * steps + t] as usize).collect();
-            tops.push(self.step(&ids, &mut state, dropout.as_deref_mut()));
+        // Time-major ids: row `t·B + b` is step `t` of sequence `b`.
+        let ids: Vec<usize> = time_major(inputs, batch);
+        let mut last = Vec::with_capacity(self.layers.len());
+        let mut below: Option<Tensor> = None; // the layer below's h at every step, [T·B, H]
+        for (layer, state) in self.layers.iter().zip(state) {
+            // The input's share of every step at once: [T·B, G·H].
+            let xw = match below {
+                None => layer.w_ih.index_select(&ids), // a lookup
+                Some(h) => {
+                    let h = match dropout.as_deref_mut() {
+                        Some(rng) => tensor::dropout(&h, self.config.dropout, true, rng),
+                        None => h,
+                    };
+                    h.matmul(&layer.w_ih) // one product for the whole window
+                }
+            }
+            .add(&layer.b_ih);
+            // The recurrence itself, a step at a time.
+            let mut state = state.clone();
+            let mut hs = Vec::with_capacity(steps);
+            for t in 0..steps {
+                let xw_t = xw.narrow(0, t * batch, batch); // [B, G·H]
+                state = layer.step(self.config.cell, &xw_t, &state);
+                hs.push(state.h.clone());
+            }
+            below = Some(Tensor::concat(&hs, 0)); // [T·B, H]
+            last.push(state);
         }
-        let tops = Tensor::concat(&tops, 0); // [T·B, H]
+        let tops = below.expect("at least one layer"); // [T·B, H]
         let logits = tops.matmul(&self.w_out).add(&self.b_out); // [T·B, V]
-        Output {
-            logits,
-            last: state,
-        }
+        Output { logits, last }
     }
 
-    /// One step of every layer, bottom to top: reads character `ids[b]` in sequence `b`,
-    /// updates `state`, and returns the top layer's new `h`, `[B, H]`.
+    /// One step of every layer, bottom to top, as the diagram at the top of this file reads:
+    /// reads character `ids[b]` in sequence `b`, updates `state`, and returns the top layer's
+    /// new `h`, `[B, H]`. [`CharModel::forward`] computes the same numbers layer by layer.
     pub fn step(
         &self,
         ids: &[usize],

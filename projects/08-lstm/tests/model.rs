@@ -38,6 +38,63 @@ fn carrying_the_state_equals_reading_the_whole_sequence() {
     }
 }
 
+/// `forward` (layer by layer, each layer's input products for the whole window at once)
+/// against `step` (every layer one step at a time, as the chapter's diagram reads): the same
+/// scores and the same gradients for every parameter.
+#[test]
+fn layer_by_layer_equals_step_by_step() {
+    for cell in Cell::ALL {
+        let m = model(cell, 0.0);
+        let (batch, steps) = (3, 8);
+        let seq = ids(batch * steps); // [B, T], row by row
+        let targets = lstm::model::time_major(&ids(batch * steps + 1)[1..], batch);
+        let loss_and_grads = |logits: &tensor::Tensor| {
+            for p in m.parameters() {
+                p.zero_grad();
+            }
+            tensor::cross_entropy(logits, &targets).backward();
+            let grads: Vec<Vec<f32>> = m
+                .parameters()
+                .iter()
+                .map(|p| {
+                    p.grad()
+                        .expect("every parameter is used")
+                        .iter()
+                        .copied()
+                        .collect()
+                })
+                .collect();
+            (logits.to_vec(), grads)
+        };
+        let fast = loss_and_grads(&m.forward(&seq, batch, &m.zero_state(batch), None).logits);
+        let mut state = m.zero_state(batch);
+        let tops: Vec<tensor::Tensor> = (0..steps)
+            .map(|t| {
+                let ids: Vec<usize> = (0..batch).map(|b| seq[b * steps + t] as usize).collect();
+                m.step(&ids, &mut state, None)
+            })
+            .collect();
+        let logits = tensor::Tensor::concat(&tops, 0)
+            .matmul(&m.w_out)
+            .add(&m.b_out);
+        let plain = loss_and_grads(&logits);
+        let worst = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max)
+        };
+        assert!(
+            worst(&fast.0, &plain.0) < 1e-5,
+            "{}: scores differ",
+            cell.name()
+        );
+        for (i, (f, p)) in fast.1.iter().zip(&plain.1).enumerate() {
+            assert!(worst(f, p) < 1e-5, "{}: gradient {i} differs", cell.name());
+        }
+    }
+}
+
 #[test]
 fn each_sequence_of_a_batch_is_read_alone() {
     let m = model(Cell::Lstm, 0.0);
