@@ -7,16 +7,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tensor::Tensor;
 
-/// `tensor::live_tensors()` counts the tensors of every thread, and the test harness runs
-/// these tests on several threads at once: the memory test would count the other tests'
-/// graphs as its own. So each test holds this lock while it runs, one at a time.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    // A test that panicked while holding it poisons it; the next test still runs.
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// A `[rows, cols]` array of values in ±`scale`, seeded.
 fn random(rows: usize, cols: usize, scale: f32, seed: u64) -> Array2<f32> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -51,7 +41,6 @@ mod lstm_step {
 
     #[test]
     fn one_unit_by_hand() {
-        let _alone = super::one_at_a_time();
         // H = 1, so the four blocks are single numbers: z = xw + h·W_hh.
         // xw = [0.5, 1.0, -0.5, 2.0], h = 0.5, W_hh = [0.2, -0.4, 1.0, 0.0]:
         // z = [0.6, 0.8, 0.0, 2.0]; c' = σ(0.8)·c + σ(0.6)·tanh(0) = σ(0.8)·c; h' = σ(2)·tanh(c').
@@ -77,7 +66,6 @@ mod lstm_step {
 
     #[test]
     fn a_batch_matches_the_equations_element_by_element() {
-        let _alone = super::one_at_a_time();
         let (b, hidden) = (3, 5);
         let xw = random(b, 4 * hidden, 1.5, 1);
         let h = random(b, hidden, 1.0, 2);
@@ -114,7 +102,6 @@ mod lstm_step {
 
     #[test]
     fn its_gradients_match_finite_differences() {
-        let _alone = super::one_at_a_time();
         let (b, hidden) = (2, 3);
         let inputs = [
             random(b, 4 * hidden, 1.0, 5).into_dyn(),
@@ -145,7 +132,6 @@ mod gru_step {
 
     #[test]
     fn a_batch_matches_the_equations_element_by_element() {
-        let _alone = super::one_at_a_time();
         let (b, hidden) = (3, 4);
         let xw = random(b, 3 * hidden, 1.5, 11);
         let h = random(b, hidden, 1.0, 12);
@@ -182,7 +168,6 @@ mod gru_step {
 
     #[test]
     fn a_closed_update_gate_keeps_the_state() {
-        let _alone = super::one_at_a_time();
         // A large update pre-activation makes z ≈ 1: the new state is the old one.
         let hidden = 3;
         let mut xw = random(2, 3 * hidden, 1.0, 15);
@@ -203,7 +188,6 @@ mod gru_step {
 
     #[test]
     fn its_gradients_match_finite_differences() {
-        let _alone = super::one_at_a_time();
         let hidden = 3;
         let inputs = [
             random(2, 3 * hidden, 1.0, 18).into_dyn(),
@@ -243,7 +227,6 @@ mod carry_state {
 
     #[test]
     fn the_values_carry_on_and_the_graph_stops() {
-        let _alone = super::one_at_a_time();
         let model = small_model(Cell::Lstm, 16, 1);
         let ids = text(11, 2 * 8);
         let out = model.forward(&ids, 2, &model.zero_state(2), None);
@@ -272,7 +255,6 @@ mod carry_state {
 
     #[test]
     fn memory_stays_flat_over_many_windows() {
-        let _alone = super::one_at_a_time();
         let model = small_model(Cell::Lstm, 16, 2);
         let ids = text(11, 4000);
         let config = TrainConfig {
@@ -312,7 +294,6 @@ mod carry_state {
 
     #[test]
     fn lstm_and_gru_learn_a_small_text() {
-        let _alone = super::one_at_a_time();
         let ids = text(11, 6000);
         let (train_ids, valid) = ids.split_at(5400);
         for cell in [Cell::Lstm, Cell::Gru] {
