@@ -105,8 +105,9 @@ impl Arm {
     }
 }
 
-/// What an experiment found, for its `metrics.json` and the lab's.
-#[derive(Debug, Default)]
+/// What an experiment found, for its `metrics.json` and the lab's (and, saved as
+/// `finding.json`, for a lab resumed with `--resume`).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Named numbers, the means and standard deviations the chapter quotes.
     pub metrics: Vec<(String, f64)>,
