@@ -58,6 +58,10 @@ struct LabArgs {
     /// (runs), or one training at a time with every op split between the threads (ops).
     #[arg(long, value_enum, default_value_t = Parallel::Runs)]
     parallel: Parallel,
+    /// Keep the experiments a killed run of the same lab (same flags, seed and threads)
+    /// finished, read back from their folders (`finding.json`), and run only the rest.
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
 }
 
 fn main() -> ExitCode {
@@ -139,8 +143,13 @@ fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
     );
 
     if !all {
-        let finding = experiment(&lab, names[0], &mut session)?;
-        return session.finish(&finding.report());
+        let record = Record::new(&session, settings(names[0].to_owned()));
+        let finding = match record.kept(&out, args.resume.resume)? {
+            Some(finding) => finding,
+            None => experiment(&lab, names[0], &mut session)?,
+        };
+        session.finish(&finding.report())?;
+        return record.save(&out, &finding);
     }
     let mut findings = Vec::new();
     for &name in names {
@@ -154,8 +163,14 @@ fn lab(args: &LabArgs, names: &[&str]) -> anyhow::Result<()> {
         )?;
         #[cfg(feature = "learner")]
         part.on_your_code(optimization::YOUR_FUNCTIONS);
-        let finding = experiment(&lab, name, &mut part)?;
+        let record = Record::new(&part, settings(name.to_owned()));
+        let finding = match record.kept(&dir, args.resume.resume)? {
+            Some(finding) => finding,
+            None => experiment(&lab, name, &mut part)?,
+        };
         part.finish(&finding.report())?;
+        // Last, once its figures and metrics are all written: the experiment is done.
+        record.save(&dir, &finding)?;
         findings.push((name, finding));
     }
     println!();
@@ -251,6 +266,97 @@ fn lab_report(findings: &[(&str, Finding)]) -> run::Report {
         total.seconds += finding.seconds;
     }
     total.report()
+}
+
+/// An experiment's result as its folder keeps it (`finding.json`), with the run it came
+/// from: `--resume` keeps it instead of running the experiment again if that run had the same
+/// seed, threads and settings.
+///
+/// Why a lab resumes by experiment: the whole lab takes minutes, but it is hundreds of
+/// trainings of a few seconds each (`times.md`), so what a kill loses is the experiment it
+/// interrupts (two minutes at most, `small-data`), not a long training's epochs.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Record {
+    seed: u64,
+    threads: usize,
+    settings: Vec<(String, String)>,
+    finding: Finding,
+}
+
+impl Record {
+    const FILE: &'static str = "finding.json";
+
+    /// The record an experiment run by `session` with `settings` would leave (its finding
+    /// still empty).
+    fn new(session: &run::Session, settings: Vec<(&str, String)>) -> Record {
+        Record {
+            seed: session.seed,
+            threads: session.threads,
+            settings: settings
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+            finding: Finding::default(),
+        }
+    }
+
+    /// With `resume`, the finding an earlier run of this experiment left in `dir`, if it
+    /// left one from the same seed, threads and settings (a damaged or foreign one is run
+    /// again, and says why).
+    ///
+    /// # Errors
+    /// Never for a missing or mismatched file; only if `dir` cannot be read at all.
+    fn kept(&self, dir: &Path, resume: bool) -> anyhow::Result<Option<Finding>> {
+        let path = dir.join(Self::FILE);
+        if !resume {
+            return Ok(None);
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).with_context(|| format!("--resume: reading {}", path.display()))
+            }
+        };
+        let saved: Record = match serde_json::from_str(&text) {
+            Ok(saved) => saved,
+            Err(e) => {
+                println!(
+                    "--resume: {} is damaged ({e}): running it again",
+                    path.display()
+                );
+                return Ok(None);
+            }
+        };
+        let same = (saved.seed, saved.threads, &saved.settings)
+            == (self.seed, self.threads, &self.settings);
+        if !same {
+            println!(
+                "--resume: {} is from a run with other flags, seed or threads: running it again",
+                path.display()
+            );
+            return Ok(None);
+        }
+        println!(
+            "resuming from {}: the experiment is done, its result kept ({:.0} s of training)",
+            path.display(),
+            saved.finding.seconds
+        );
+        Ok(Some(saved.finding))
+    }
+
+    /// Writes the record, with `finding`, into `dir` (atomically).
+    ///
+    /// # Errors
+    /// If the file cannot be written.
+    fn save(self, dir: &Path, finding: &Finding) -> anyhow::Result<()> {
+        let record = Record {
+            finding: finding.clone(),
+            ..self
+        };
+        let text = serde_json::to_string_pretty(&record).context("serialising the finding")?;
+        run::write_atomic(&dir.join(Self::FILE), (text + "\n").as_bytes())
+    }
 }
 
 /// Creates `dir` and checks that a file can be written in it, before any training.

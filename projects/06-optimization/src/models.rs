@@ -256,6 +256,22 @@ impl Net {
         convs.chain(dense).chain(norms).collect()
     }
 
+    /// The trainable tensors by name (`conv1.weight`, `dense2.bias`, `norm1.gamma`), for the
+    /// messages that name one.
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let name = |kind: &str, i: usize, named: Vec<(String, Tensor)>| {
+            let with = move |(n, t)| (format!("{kind}{}.{n}", i + 1), t);
+            named.into_iter().map(with).collect::<Vec<_>>()
+        };
+        let convs = self.convs.iter().enumerate();
+        let convs = convs.flat_map(|(i, (c, _))| name("conv", i, c.named_parameters()));
+        let dense = self.dense.iter().enumerate();
+        let dense = dense.flat_map(|(i, d)| name("dense", i, d.named_parameters()));
+        let norms = self.norms.iter().enumerate();
+        let norms = norms.flat_map(|(i, n)| name("norm", i, n.named_parameters()));
+        convs.chain(dense).chain(norms).collect()
+    }
+
     /// Everything that makes the network what it is: the parameters and batch
     /// normalisation's running statistics (what early stopping saves).
     pub fn state(&self) -> Vec<Tensor> {

@@ -101,6 +101,9 @@ pub struct Outcome {
     pub kept_step: usize,
     /// The step at which the loss stopped being finite or exploded, if it did.
     pub diverged_at: Option<usize>,
+    /// Why, when a gradient stopped being finite: the message naming the step and the
+    /// parameter.
+    pub diverged_because: Option<String>,
     /// Wall time of the training steps and evaluations.
     pub seconds: f64,
 }
@@ -199,13 +202,20 @@ pub fn train(
         let loss = tensor::cross_entropy(&logits, &labels);
         optimizer.zero_grad();
         loss.backward();
-        optimizer.step();
+        // A NaN or infinite gradient never reaches the weights: it ends this training as a
+        // diverged run, and says where (the step and the parameter).
+        let at = format!("step {}", step + 1);
+        let bad_gradient = nn::check_named_gradients(&net.named_parameters(), &at).err();
+        if bad_gradient.is_none() {
+            optimizer.step();
+        }
         step += 1;
         outcome.examples += batch.len();
         IMAGES_TRAINED.fetch_add(batch.len(), Ordering::Relaxed);
 
         let loss = f64::from(loss.item());
-        if !loss.is_finite() || loss > 20.0 {
+        outcome.diverged_because = bad_gradient.map(|bad| bad.to_string());
+        if outcome.diverged_because.is_some() || !loss.is_finite() || loss > 20.0 {
             outcome.diverged_at = Some(step);
             outcome.train_loss.push((step, loss)); // the curve shows where it went
             break 'training;

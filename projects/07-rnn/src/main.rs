@@ -479,7 +479,7 @@ fn minimal(
                 shown.push((i, loss, text.vocab.decode(ids)));
             }
         },
-    );
+    )?;
     progress.finish();
     let valid_loss = rnn::minimal::evaluate(&run.rnn, &text.valid);
     for (i, loss, sample) in &shown {

@@ -352,6 +352,10 @@ impl MinimalRun {
 /// min-char-rnn's training loop over `text` (character ids of a vocabulary of `vocab`).
 /// `on_sample(iteration, smoothed loss, sample)` is called every `sample_every` iterations.
 ///
+/// # Errors
+/// If the loss or a gradient stops being finite (the message names the iteration and the
+/// parameter, and says to lower the learning rate).
+///
 /// # Panics
 /// If `text` is not longer than one chunk.
 #[track_caller]
@@ -362,7 +366,7 @@ pub fn train(
     init_rng: &mut impl Rng,
     sample_rng: &mut impl Rng,
     mut on_sample: impl FnMut(usize, f64, &[u32]),
-) -> MinimalRun {
+) -> anyhow::Result<MinimalRun> {
     let steps = config.seq_len;
     assert!(
         text.len() > steps + 1,
@@ -402,6 +406,8 @@ pub fn train(
             samples.push((iteration, ids));
         }
         let (loss, grads, h_last) = loss_and_gradients(&rnn, inputs, targets, h.view());
+        // A NaN or infinity stops the run here, before it reaches the weights.
+        check_finite(loss, &grads, &format!("iteration {}", iteration + 1))?;
         smooth_loss = 0.999 * smooth_loss + 0.001 * loss / steps as f64;
         adagrad.step(&mut rnn, &grads);
         h = h_last;
@@ -413,11 +419,23 @@ pub fn train(
         seconds,
         loss: smooth_loss,
     });
-    MinimalRun {
+    Ok(MinimalRun {
         rnn,
         curve,
         samples,
         seconds,
-    }
+    })
 }
 // ANCHOR_END: train
+
+/// Stops training if the loss of a chunk or a value of its gradients is NaN or infinite,
+/// naming the parameter (`w_hh`), the place `at` and the fix (a lower learning rate).
+///
+/// # Errors
+/// The first parameter whose gradient is not a number, else a loss that is not.
+pub fn check_finite(loss: f64, grads: &Gradients, at: &str) -> anyhow::Result<()> {
+    for (name, gradient) in PARTS.iter().zip(grads.arrays()) {
+        run::check_gradient(name, gradient.iter(), at)?;
+    }
+    run::check_finite(loss, at)
+}

@@ -151,7 +151,8 @@ mod backward_through_time {
             ..MinimalConfig::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let run = rnn::minimal::train(&config, &ids, 6, &mut rng.clone(), &mut rng, |_, _, _| {});
+        let run = rnn::minimal::train(&config, &ids, 6, &mut rng.clone(), &mut rng, |_, _, _| {})
+            .unwrap();
         let before = 6f64.ln();
         let after = rnn::minimal::evaluate(&run.rnn, &ids[..500]);
         println!("loss {before:.3} -> {after:.3}");

@@ -59,9 +59,53 @@ fn training_wraps_around_a_short_text_and_samples_as_it_goes() {
         |i, _, sample| {
             seen.push((i, sample.len()));
         },
-    );
+    )
+    .unwrap();
     assert_eq!(seen, [(0, 12), (10, 12), (20, 12)]);
     assert_eq!(run.samples.len(), 3);
     assert_eq!(run.curve.last().unwrap().iteration, 30);
     assert!(run.curve.last().unwrap().loss < 4f64.ln());
+}
+
+#[test]
+fn a_nan_gradient_or_an_exploding_run_stops_with_the_iteration_the_parameter_and_the_fix() {
+    let mut grads = MinimalRnn::zeros(4, 3);
+    minimal::check_finite(1.2, &grads, "iteration 7").unwrap();
+    grads.w_hh[[1, 2]] = f32::NAN;
+    let message = minimal::check_finite(1.2, &grads, "iteration 7")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("`w_hh`") && message.contains("iteration 7") && message.contains("--lr"),
+        "{message}"
+    );
+    let message = minimal::check_finite(f64::INFINITY, &MinimalRnn::zeros(4, 3), "iteration 3")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("iteration 3") && message.contains("--lr"),
+        "{message}"
+    );
+
+    // A learning rate far too high: the run stops with that message instead of training on
+    // numbers that mean nothing.
+    let ids: Vec<u32> = (0..60).map(|i| (i * 7 % 4) as u32).collect();
+    let config = minimal::MinimalConfig {
+        hidden: 8,
+        iterations: 50,
+        sample_every: 100,
+        sample_len: 0,
+        lr: 1e38,
+        ..minimal::MinimalConfig::default()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let Err(error) = minimal::train(&config, &ids, 4, &mut rng.clone(), &mut rng, |_, _, _| {})
+    else {
+        panic!("training at lr 1e38 should diverge");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("iteration") && message.contains("--lr"),
+        "{message}"
+    );
 }

@@ -23,6 +23,7 @@
 //! `learner` feature builds it with each file of yours in `exercises/` that you have written,
 //! and the reference for the rest.
 
+pub mod checkpoint;
 pub mod digits;
 pub mod export;
 pub mod figures;

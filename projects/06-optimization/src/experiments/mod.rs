@@ -105,8 +105,9 @@ impl Arm {
     }
 }
 
-/// What an experiment found, for its `metrics.json` and the lab's.
-#[derive(Debug, Default)]
+/// What an experiment found, for its `metrics.json` and the lab's (and, saved as
+/// `finding.json`, for a lab resumed with `--resume`).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Named numbers, the means and standard deviations the chapter quotes.
     pub metrics: Vec<(String, f64)>,
@@ -129,12 +130,24 @@ impl Finding {
         self.metrics.push((format!("{name}_std"), spread.std));
     }
 
-    /// Counts the steps and training images of `outcomes`.
+    /// Counts the steps and training images of `outcomes`, and says how many diverged on a
+    /// gradient that stopped being a number, and where the first did.
     pub fn count<'a>(&mut self, outcomes: impl IntoIterator<Item = &'a Outcome>) {
+        let (mut diverged, mut first) = (0, None);
         for outcome in outcomes {
             self.runs += 1;
             self.steps += outcome.steps;
             self.examples += outcome.examples;
+            if let Some(why) = &outcome.diverged_because {
+                diverged += 1;
+                first.get_or_insert(why);
+            }
+        }
+        if let Some(why) = first {
+            println!(
+                "  {diverged} training(s) stopped on a gradient that was not a number, counted \
+                 as diverged (a rate too high is one of this lab's results); the first: {why}"
+            );
         }
     }
 
