@@ -49,6 +49,10 @@ extra_run() {
 # never on the test set. The one with the highest validation accuracy then trains on all
 # 60,000 and is tested once, into figures/05-cnn/best/. The candidates' table is
 # figures/05-cnn/select/selection.md, the choice figures/05-cnn/select/choice.json.
+# Seconds of training for each cell in chapter 8's `08-lstm compare` (three cells: about
+# three times this, plus the gradient measurements).
+LSTM_COMPARE_SECONDS=120
+
 CNN_SELECT_EPOCHS=10
 CNN_CANDIDATES=(
     "constant|"
@@ -126,6 +130,16 @@ for project in "${projects[@]}"; do
     if [ "$project" = 05-cnn ]; then
         extra_run 05-cnn lenet5 --model lenet5
         cnn_select_and_train_best
+    fi
+    if [ "$project" = 08-lstm ]; then
+        # Chapter 8's comparison: the RNN, the GRU and the LSTM on the same wall-clock budget
+        # each, the gradient reaching back through time, and the long-range test.
+        compare_out="runs/book/08-lstm-compare" compare_dest="$figures/compare"
+        echo "== 08-lstm compare --seconds $LSTM_COMPARE_SECONDS -> $compare_dest"
+        rm -rf "$compare_out" "$compare_dest"
+        cargo run --release --quiet --bin 08-lstm -- compare --quiet --out "$compare_out" \
+            --seconds "$LSTM_COMPARE_SECONDS"
+        copy_shown "$compare_out" "$compare_dest"
     fi
     if [ "$project" = 10-gan ]; then
         # Part 1 with a discriminator that judges one point at a time: mode collapse, which
