@@ -230,8 +230,14 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     let mut text_training = None;
     let mut decay = None;
     if wants(Part::Batched) {
-        let (training, model) =
-            batched(&config, &text, &baselines, &args, text_history, &mut session)?;
+        let (training, model) = batched(
+            &config,
+            &text,
+            &baselines,
+            &args,
+            text_history,
+            &mut session,
+        )?;
         activations(&model, &text, &mut session)?;
         decay = gradients(&model, &config, &text, &mut session)?;
         speed.insert(
