@@ -191,7 +191,7 @@ impl ModelArgs {
     }
 
     fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut settings = vec![
             ("hidden", self.hidden.to_string()),
             ("layers", self.layers.to_string()),
             ("dropout", self.dropout.to_string()),
@@ -199,7 +199,14 @@ impl ModelArgs {
             ("batch", self.batch_size.to_string()),
             ("lr", self.lr.to_string()),
             ("clip", self.clip.to_string()),
-        ]
+        ];
+        // Only when given, so that the configuration line of a default run stays short;
+        // `--resume` refuses a run on another text, or another cut or measure of it.
+        settings.extend(self.text.settings());
+        if let Some(n) = self.eval_chars {
+            settings.push(("eval_chars", n.to_string()));
+        }
+        settings
     }
 }
 

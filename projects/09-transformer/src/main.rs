@@ -176,7 +176,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         args.heads,
         args.heads
     );
-    let settings = [
+    let mut settings = vec![
         ("steps", args.steps.to_string()),
         ("layers", args.layers.to_string()),
         ("heads", args.heads.to_string()),
@@ -189,6 +189,12 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("weight_decay", args.weight_decay.to_string()),
         ("tied", args.tied.to_string()),
     ];
+    // Only when given, so that the configuration line of a default run stays short;
+    // `--resume` refuses a run on another text, or another cut of it, or other evaluations.
+    settings.extend(args.text.settings());
+    if let Some(n) = args.eval_every {
+        settings.push(("eval_every", n.to_string()));
+    }
     let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
     #[cfg(feature = "learner")]
     session.on_your_code(transformer::YOUR_FUNCTIONS);
