@@ -212,6 +212,7 @@ pub fn evaluate_text(model: &CharRnn, ids: &[u32]) -> f64 {
 ///
 /// # Errors
 /// If the loss diverges, a resumed checkpoint does not fit, or `report` fails.
+#[allow(clippy::too_many_arguments)] // train_text's, and the names' end mark
 pub fn train_names(
     model: &CharRnn,
     train: &[Vec<u32>],
