@@ -411,14 +411,9 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 }
 
 /// What a part of the run keeps in its checkpoint besides the weights, for `--resume`: the
-/// training loop's cursor, and the samples taken so far with the random stream they are
-/// drawn from.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct History {
-    cursor: Option<charlm::training::Cursor>,
-    samples: Vec<(train::Point, String)>,
-    sample_rng: Option<run::resume::RngState>,
-}
+/// training loop's cursor, and the samples taken so far (the names part keeps none) with
+/// the random stream they are drawn from.
+type History = charlm::training::History<(train::Point, String)>;
 
 /// With `--resume`, where Part 2 continues from on the text and on the names (read from
 /// their checkpoints, each checked to be this run's); otherwise fresh starts. The names

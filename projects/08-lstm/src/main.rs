@@ -326,12 +326,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 /// What a training run keeps in its checkpoint besides the weights, for `--resume`: the
 /// training loop's cursor, and the samples taken so far with the random stream they are
 /// drawn from.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct History {
-    cursor: Option<charlm::training::Cursor>,
-    samples: Vec<(train::Point, String)>,
-    sample_rng: Option<run::resume::RngState>,
-}
+type History = charlm::training::History<(train::Point, String)>;
 
 /// Where training saves its checkpoint, and what it continues from.
 struct Saving {

@@ -313,12 +313,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 
 /// What the run keeps in its checkpoint besides the weights, for `--resume`: the training
 /// loop's cursor, and the samples written so far with the random stream they are drawn from.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct History {
-    cursor: Option<charlm::training::Cursor>,
-    samples: Vec<(String, String)>,
-    sample_rng: Option<run::resume::RngState>,
-}
+type History = charlm::training::History<(String, String)>;
 
 /// Where training saves its checkpoint, and what it continues from.
 struct Saving {
