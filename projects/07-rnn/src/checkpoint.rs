@@ -4,7 +4,8 @@
 //! header's metadata, as text, what it takes to rebuild the model from the file alone: the
 //! project that wrote it, the hidden size and the vocabulary (its characters, in order); a
 //! model of names also keeps the character that ends a name, so that sampling can write
-//! names one at a time, as the model was trained to read them.
+//! names one at a time, as the model was trained to read them. Saved during training, it
+//! also holds Adam's moments and where the run stands, for `--resume`.
 
 use std::path::Path;
 
@@ -28,7 +29,8 @@ const END_MARK: &str = "end_mark";
 /// # Errors
 /// If the folder is not writable.
 pub fn save(path: &Path, model: &CharRnn, vocab: &Vocab) -> anyhow::Result<()> {
-    save_with(path, model, vocab, None)
+    let header = header(model, vocab, None);
+    charlm::checkpoint::save(path, model.named_parameters(), header, None, None)
 }
 
 /// Like [`save`], for a model of names: `end` is the character that ends a name (and
@@ -37,20 +39,38 @@ pub fn save(path: &Path, model: &CharRnn, vocab: &Vocab) -> anyhow::Result<()> {
 /// # Errors
 /// If the folder is not writable.
 pub fn save_names(path: &Path, model: &CharRnn, vocab: &Vocab, end: char) -> anyhow::Result<()> {
-    save_with(path, model, vocab, Some(end))
+    let header = header(model, vocab, Some(end));
+    charlm::checkpoint::save(path, model.named_parameters(), header, None, None)
 }
 
-fn save_with(path: &Path, model: &CharRnn, vocab: &Vocab, end: Option<char>) -> anyhow::Result<()> {
+/// Like [`save`] (or [`save_names`] with `end`), during training: with Adam's state and the
+/// run's resume state, for `--resume`.
+///
+/// # Errors
+/// If the folder is not writable.
+pub fn save_training(
+    path: &Path,
+    model: &CharRnn,
+    vocab: &Vocab,
+    end: Option<char>,
+    optimizer: &dyn nn::Optimizer,
+    resume: &run::resume::ResumeState,
+) -> anyhow::Result<()> {
+    let header = header(model, vocab, end);
+    let params = model.named_parameters();
+    charlm::checkpoint::save(path, params, header, Some(optimizer), Some(resume))
+}
+
+fn header<'a>(model: &CharRnn, vocab: &'a Vocab, end: Option<char>) -> Header<'a> {
     let mut extra = Metadata::from([("hidden".into(), model.hidden().to_string())]);
     if let Some(end) = end {
         extra.insert(END_MARK.into(), end.to_string());
     }
-    let header = Header {
+    Header {
         project: PROJECT,
         vocab,
         extra,
-    };
-    charlm::checkpoint::save(path, model.named_parameters(), header, None, None)
+    }
 }
 
 /// The end mark of a names model saved by [`save_names`]; `None` for a model of text.

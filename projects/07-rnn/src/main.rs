@@ -22,7 +22,10 @@ use rnn::{checkpoint, figures};
 #[command(
     version,
     about = "07 · recurrent networks: min-char-rnn by hand, then a batched RNN on the tensor engine",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = "--resume continues Part 2 from its checkpoints in the output folder \
+                  (model.safetensors for the text, names.safetensors for the names); Part 1 \
+                  (min-char-rnn, a few seconds) runs again from the start."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,6 +88,9 @@ struct TrainArgs {
     /// Use only the first N names of the list (then shuffle and split), for quick runs.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     names_limit: Option<u32>,
+    // Part 2 continues from its checkpoints; Part 1, a few seconds, runs again.
+    #[command(flatten)]
+    resume: run::resume::ResumeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -146,7 +152,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         eval_every: (args.steps as usize / 12).max(1),
         ..TrainConfig::default()
     };
-    let settings = [
+    let mut settings = vec![
         ("part", format!("{:?}", args.part).to_lowercase()),
         ("minimal_iterations", args.minimal_iterations.to_string()),
         ("steps", args.steps.to_string()),
@@ -156,7 +162,13 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("batch", args.batch_size.to_string()),
         ("lr", args.lr.to_string()),
         ("clip", args.clip.to_string()),
+        ("temperature", args.temperature.to_string()),
     ];
+    // Only when given, so that the configuration line of a default run stays short.
+    settings.extend(args.text.settings());
+    if let Some(limit) = args.names_limit {
+        settings.push(("names_limit", limit.to_string()));
+    }
     let mut session = run::Session::start("07-rnn", &args.common, &settings)?;
     #[cfg(feature = "learner")]
     session.on_your_code(rnn::YOUR_FUNCTIONS);
@@ -171,6 +183,9 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             session.out_dir.display()
         )
     })?;
+    // Checkpoints are saved at each evaluation; `--resume` continues from them (and checks
+    // they are this run's) before any data is loaded.
+    let (text_history, names_history) = resumed(&args, &config, &mut session, names_wanted)?;
 
     // The text: Tiny Shakespeare, or the learner's own.
     let (text, dataset) = args
@@ -215,8 +230,14 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     let mut text_training = None;
     let mut decay = None;
     if wants(Part::Batched) {
-        let (training, model) = batched(&config, &text, &baselines, &args, &mut session)?;
-        checkpoint::save(&session.output("model.safetensors"), &model, &text.vocab)?;
+        let (training, model) = batched(
+            &config,
+            &text,
+            &baselines,
+            &args,
+            text_history,
+            &mut session,
+        )?;
         activations(&model, &text, &mut session)?;
         decay = gradients(&model, &config, &text, &mut session)?;
         speed.insert(
@@ -303,7 +324,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             &session.output("names_baselines.md"),
             charlm::ngram::table(&names_baselines).as_bytes(),
         )?;
-        let (valid, test, names_training) = names_part(&args, &config, &names, &mut session)?;
+        let (valid, test, names_training) =
+            names_part(&args, &config, &names, names_history, &mut session)?;
         speed.insert(
             "names_ms_per_step".into(),
             round(names_training.ms_per_step(), 2).into(),
@@ -386,6 +408,50 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         timings_table(&timings).as_bytes(),
     )?;
     session.finish(&report)
+}
+
+/// What a part of the run keeps in its checkpoint besides the weights, for `--resume`: the
+/// training loop's cursor, and the samples taken so far (the names part keeps none) with
+/// the random stream they are drawn from.
+type History = charlm::training::History<(train::Point, String)>;
+
+/// With `--resume`, where Part 2 continues from on the text and on the names (read from
+/// their checkpoints, each checked to be this run's); otherwise fresh starts. The names
+/// continue from theirs only once the text is done (a names checkpoint beside an unfinished
+/// text one is an earlier run's), or when they are the only part; Part 1 runs again.
+///
+/// # Errors
+/// If a checkpoint needed is missing, damaged, or from other settings.
+fn resumed(
+    args: &TrainArgs,
+    config: &TrainConfig,
+    session: &mut run::Session,
+    names_wanted: bool,
+) -> anyhow::Result<(History, History)> {
+    let wants = |part: Part| args.part == Part::All || args.part == part;
+    if !args.resume.resume {
+        return Ok(Default::default());
+    }
+    if wants(Part::Minimal) {
+        println!("--resume: part 1 (min-char-rnn, a few seconds) runs again from the start");
+    }
+    let names_saved = session.out_dir.join("names.safetensors").exists();
+    let mut from = |name: &str| -> anyhow::Result<History> {
+        let path = session.out_dir.join(name);
+        let metadata = || Ok(nn::checkpoint::read_metadata(&path)?);
+        session.resume_from(&path, metadata, true)?.history()
+    };
+    let mut text = History::default();
+    let mut text_done = true;
+    if wants(Part::Batched) {
+        text = from("model.safetensors")?;
+        text_done = text.cursor.as_ref().is_some_and(|c| c.step >= config.steps);
+    }
+    let mut names = History::default();
+    if names_wanted && text_done && (names_saved || !wants(Part::Batched)) {
+        names = from("names.safetensors")?;
+    }
+    Ok((text, names))
 }
 
 /// Where the run's time went, as a markdown table.
@@ -516,6 +582,7 @@ fn batched(
     text: &Text,
     baselines: &[Baseline],
     args: &TrainArgs,
+    history: History,
     session: &mut run::Session,
 ) -> anyhow::Result<(Training, CharRnn)> {
     let model = CharRnn::new(
@@ -536,28 +603,60 @@ fn batched(
     );
     let mut progress = session.progress("part 2", config.steps as u64);
     let mut shuffle = session.rngs.shuffle.clone();
-    let mut noise = session.rngs.noise.clone();
+    let mut noise = match &history.sample_rng {
+        Some(saved) => saved.restore()?,
+        None => session.rngs.noise.clone(),
+    };
     let chars_per_step = (config.batch * config.seq_len) as u64;
+    let path = session.output("model.safetensors");
+    let resume = history.cursor.map(|c| (path.clone(), c));
+    if let Some((_, cursor)) = &resume {
+        progress.advance(cursor.step as u64, chars_per_step * cursor.step as u64, &[]);
+    }
     let newline = text
         .vocab
         .encode("\n")
         .unwrap_or_else(|_| vec![text.train[0]]);
     // A sample at every evaluation, to show how the text improves.
-    let mut samples: Vec<(train::Point, String)> = Vec::new();
+    let mut samples: Vec<(train::Point, String)> = history.samples;
     let training = train::train_text(
         &model,
         &text.train,
         &text.valid,
         config,
         &mut shuffle,
-        |event| match event {
-            train::Event::Step { loss, .. } => {
-                progress.advance(1, chars_per_step, &[("loss", loss)])
+        resume,
+        |event| {
+            match event {
+                train::Event::Step { loss, .. } => {
+                    progress.advance(1, chars_per_step, &[("loss", loss)]);
+                }
+                train::Event::Evaluated {
+                    point,
+                    model,
+                    optimizer,
+                    cursor,
+                } => {
+                    let ids = train::generate(model, &newline, 300, args.temperature, &mut noise);
+                    samples.push((point, text.vocab.decode(&ids)));
+                    // Weights, Adam's moments and where the run stands, in one file:
+                    // `--resume` continues from here.
+                    let step = cursor.step;
+                    let history = History {
+                        cursor: Some(*cursor),
+                        samples: samples.clone(),
+                        sample_rng: Some(run::resume::RngState::of(&noise)),
+                    };
+                    let state = session.resume_state(0, step, &session.rngs, &history)?;
+                    let vocab = &text.vocab;
+                    checkpoint::save_training(&path, model, vocab, None, optimizer, &state)?;
+                    println!(
+                        "part 2: step {step}, validation loss {:.4}; checkpoint saved",
+                        point.valid_loss
+                    );
+                }
             }
-            train::Event::Evaluated { point, model } => {
-                let ids = train::generate(model, &newline, 300, args.temperature, &mut noise);
-                samples.push((point, text.vocab.decode(&ids)));
-            }
+            Ok(())
         },
     )?;
     progress.finish();
@@ -695,6 +794,7 @@ fn names_part(
     args: &TrainArgs,
     base: &TrainConfig,
     names: &Names,
+    history: History,
     session: &mut run::Session,
 ) -> anyhow::Result<(f64, f64, Training)> {
     let config = TrainConfig {
@@ -718,6 +818,11 @@ fn names_part(
     let mut progress = session.progress("names", config.steps as u64);
     let mut shuffle = session.rngs.shuffle.clone();
     let end = names.end();
+    let path = session.output("names.safetensors");
+    let resume = history.cursor.map(|c| (path.clone(), c));
+    if let Some((_, cursor)) = &resume {
+        progress.advance(cursor.step as u64, (config.batch * cursor.step) as u64, &[]);
+    }
     let training = train::train_names(
         &model,
         &names.train,
@@ -725,10 +830,33 @@ fn names_part(
         end,
         &config,
         &mut shuffle,
+        resume,
         |event| {
-            if let train::Event::Step { loss, .. } = event {
-                progress.advance(1, config.batch as u64, &[("loss", loss)]);
+            match event {
+                train::Event::Step { loss, .. } => {
+                    progress.advance(1, config.batch as u64, &[("loss", loss)]);
+                }
+                train::Event::Evaluated {
+                    point,
+                    model,
+                    optimizer,
+                    cursor,
+                } => {
+                    let step = cursor.step;
+                    let history = History {
+                        cursor: Some(*cursor),
+                        ..History::default()
+                    };
+                    let state = session.resume_state(0, step, &session.rngs, &history)?;
+                    let (vocab, end) = (&names.vocab, Some(charlm::names::END));
+                    checkpoint::save_training(&path, model, vocab, end, optimizer, &state)?;
+                    println!(
+                        "names: step {step}, validation loss {:.4}; checkpoint saved",
+                        point.valid_loss
+                    );
+                }
             }
+            Ok(())
         },
     )?;
     progress.finish();
@@ -755,12 +883,6 @@ fn names_part(
     run::write_atomic(
         &session.output("names.md"),
         (made.join(", ") + "\n").as_bytes(),
-    )?;
-    checkpoint::save_names(
-        &session.output("names.safetensors"),
-        &model,
-        &names.vocab,
-        charlm::names::END,
     )?;
     Ok((valid, test, training))
 }

@@ -4,11 +4,14 @@
 use std::time::Instant;
 
 use charlm::batch::{name_batch, Streams};
-use charlm::training::evaluate_after;
+use charlm::checkpoint::Resume;
+use charlm::training::{evaluate_after, Carried, Cursor, Pass};
 pub use charlm::training::{Point, Training};
 use data::split::LastBatch;
 use nn::{Adam, Optimizer};
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use run::resume::RngState;
 use tensor::Tensor;
 
 use crate::model::{classes, CharRnn};
@@ -62,8 +65,14 @@ impl TrainConfig {
 pub enum Event<'a> {
     /// A step is done; its training loss.
     Step { step: usize, loss: f64 },
-    /// The validation loss was measured (the model is there to sample from).
-    Evaluated { point: Point, model: &'a CharRnn },
+    /// The validation loss was measured: the model is there to sample from, and the
+    /// optimizer and the cursor to save with it, for `--resume`.
+    Evaluated {
+        point: Point,
+        model: &'a CharRnn,
+        optimizer: &'a dyn Optimizer,
+        cursor: Box<Cursor>,
+    },
 }
 
 // ANCHOR: step
@@ -96,28 +105,41 @@ fn optimise(
 // ANCHOR: train_text
 /// Trains `model` on `train` (character ids) by truncated backpropagation through time:
 /// `B` streams read `T` characters a step, the hidden state carried from window to window
-/// and reset to zero at each pass over the text (each pass starting at a random offset).
-/// `report` hears of every step and every evaluation.
+/// and reset to zero at each pass over the text (each pass starting at a random offset,
+/// drawn from `rng`). `report` hears of every step and every evaluation. `resume` (from
+/// `--resume`) continues a run from its checkpoint instead of starting afresh.
 ///
 /// # Errors
-/// If the loss diverges (NaN, or far above a uniform guess).
+/// If the loss diverges (NaN, or far above a uniform guess), a resumed checkpoint does not
+/// fit, or `report` fails (saving the checkpoint).
 pub fn train_text(
     model: &CharRnn,
     train: &[u32],
     valid: &[u32],
     config: &TrainConfig,
-    rng: &mut impl Rng,
-    mut report: impl FnMut(Event<'_>),
+    rng: &mut ChaCha8Rng,
+    resume: Resume,
+    mut report: impl FnMut(Event<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Training> {
     let params = model.named_parameters();
     let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
-    let mut training = Training::default();
-    let mut step = 0;
+    let cursor = charlm::checkpoint::restore(resume, params.clone(), &mut optimizer)?;
+    let (mut step, mut training) = (cursor.step, cursor.training);
+    // Resuming mid-pass: the pass's offset drawn again, its windows done skipped, the
+    // hidden state carried into the next one put back.
+    let mut resumed_pass = cursor.pass;
     while step < config.steps {
+        let (mut skip, mut h) = (0, model.zero_state(config.batch));
+        if let Some(pass) = resumed_pass.take() {
+            *rng = pass.rng_at_start.restore()?;
+            skip = pass.windows_done;
+            h = pass.carried.first().map_or(h, Carried::tensor);
+        }
+        let pass_start = RngState::of(rng);
         let streams = Streams::new(train, config.batch, rng.random_range(0..config.seq_len));
-        let mut h = model.zero_state(config.batch);
-        for window in streams.windows(config.seq_len, LastBatch::Drop) {
+        let windows = streams.windows(config.seq_len, LastBatch::Drop);
+        for (w, window) in windows.enumerate().skip(skip) {
             if step == config.steps {
                 break;
             }
@@ -134,16 +156,36 @@ pub fn train_text(
             training.step_done(started, loss, chars, norm > config.clip);
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
             step += 1;
-            report(Event::Step { step, loss });
+            report(Event::Step { step, loss })?;
             if evaluate_after(step, config.eval_every, config.steps) {
                 let point = training.evaluated(step, evaluate_text(model, valid));
-                report(Event::Evaluated { point, model });
+                let pass = Pass {
+                    rng_at_start: pass_start.clone(),
+                    windows_done: w + 1,
+                    carried: vec![Carried::of(&h)],
+                };
+                report(Event::Evaluated {
+                    point,
+                    model,
+                    optimizer: &optimizer,
+                    cursor: Box::new(cursor_at(step, &training, pass)),
+                })?;
             }
         }
     }
     Ok(training)
 }
 // ANCHOR_END: train_text
+
+/// Where a loop stands after `step` steps, with its record so far, inside `pass`.
+fn cursor_at(step: usize, training: &Training, pass: Pass) -> Cursor {
+    Cursor {
+        step,
+        training: training.clone(),
+        rngs: Vec::new(), // no random stream besides the pass's own (no dropout here)
+        pass: Some(pass),
+    }
+}
 
 /// Mean loss per character (nats) of `model` over `ids[1..]`, read as 16 streams with the
 /// hidden state carried (so each stream starts cold once): the validation loss.
@@ -165,27 +207,39 @@ pub fn evaluate_text(model: &CharRnn, ids: &[u32]) -> f64 {
 
 // ANCHOR: train_names
 /// Trains `model` on names, each read from a zero hidden state: batches of `B` names
-/// (reshuffled every pass), padded to the longest, only each name's own predictions scored.
+/// (reshuffled every pass, with `rng`), padded to the longest, only each name's own
+/// predictions scored. `resume` continues a run from its checkpoint, as in [`train_text`].
 ///
 /// # Errors
-/// If the loss diverges.
+/// If the loss diverges, a resumed checkpoint does not fit, or `report` fails.
+#[allow(clippy::too_many_arguments)] // train_text's, and the names' end mark
 pub fn train_names(
     model: &CharRnn,
     train: &[Vec<u32>],
     valid: &[Vec<u32>],
     end: u32,
     config: &TrainConfig,
-    rng: &mut impl Rng,
-    mut report: impl FnMut(Event<'_>),
+    rng: &mut ChaCha8Rng,
+    resume: Resume,
+    mut report: impl FnMut(Event<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Training> {
     let params = model.named_parameters();
     let mut optimizer = Adam::new(model.parameters(), config.lr);
     let ceiling = 3.0 * (model.vocab() as f64).ln();
-    let mut training = Training::default();
-    let mut step = 0;
+    let cursor = charlm::checkpoint::restore(resume, params.clone(), &mut optimizer)?;
+    let (mut step, mut training) = (cursor.step, cursor.training);
+    // Resuming mid-pass: the pass's order drawn again, its batches done skipped.
+    let mut resumed_pass = cursor.pass;
     while step < config.steps {
+        let mut skip = 0;
+        if let Some(pass) = resumed_pass.take() {
+            *rng = pass.rng_at_start.restore()?;
+            skip = pass.windows_done;
+        }
+        let pass_start = RngState::of(rng);
         let order = data::split::shuffled_indices(train.len(), rng);
-        for indices in data::split::batches(&order, config.batch, LastBatch::Drop) {
+        let batches = data::split::batches(&order, config.batch, LastBatch::Drop);
+        for (b, indices) in batches.enumerate().skip(skip) {
             if step == config.steps {
                 break;
             }
@@ -200,10 +254,20 @@ pub fn train_names(
             training.step_done(started, loss, chars, norm > config.clip);
             run::check_diverged(loss, ceiling, &format!("step {}", step + 1))?;
             step += 1;
-            report(Event::Step { step, loss });
+            report(Event::Step { step, loss })?;
             if evaluate_after(step, config.eval_every, config.steps) {
                 let point = training.evaluated(step, evaluate_names(model, valid, end));
-                report(Event::Evaluated { point, model });
+                let pass = Pass {
+                    rng_at_start: pass_start.clone(),
+                    windows_done: b + 1,
+                    carried: Vec::new(), // each name starts from a zero state
+                };
+                report(Event::Evaluated {
+                    point,
+                    model,
+                    optimizer: &optimizer,
+                    cursor: Box::new(cursor_at(step, &training, pass)),
+                })?;
             }
         }
     }

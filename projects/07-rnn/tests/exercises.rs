@@ -266,7 +266,8 @@ mod clip_grad_norm {
         let mut rng = ChaCha8Rng::seed_from_u64(6);
         let model = rnn::model::CharRnn::new(20, 32, &mut rng);
         let training =
-            rnn::train::train_text(&model, train, valid, &config, &mut rng, |_| {}).unwrap();
+            rnn::train::train_text(&model, train, valid, &config, &mut rng, None, |_| Ok(()))
+                .unwrap();
         let (before, after) = (20f64.ln(), training.final_valid_loss());
         println!(
             "loss {before:.3} -> {after:.3}, {} of 80 steps clipped",

@@ -138,7 +138,10 @@ fn the_batched_rnn_learns_names() {
     let model = CharRnn::new(9, 24, &mut rng);
     let before = rnn::train::evaluate_names(&model, &valid, 0);
     let training =
-        rnn::train::train_names(&model, &train, &valid, 0, &config, &mut rng, |_| {}).unwrap();
+        rnn::train::train_names(&model, &train, &valid, 0, &config, &mut rng, None, |_| {
+            Ok(())
+        })
+        .unwrap();
     let after = training.final_valid_loss();
     // A perfect model still has to guess among 5 consonants, 3 vowels and when to stop.
     println!("validation loss {before:.3} -> {after:.3}");

@@ -191,7 +191,7 @@ impl ModelArgs {
     }
 
     fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut settings = vec![
             ("hidden", self.hidden.to_string()),
             ("layers", self.layers.to_string()),
             ("dropout", self.dropout.to_string()),
@@ -199,7 +199,14 @@ impl ModelArgs {
             ("batch", self.batch_size.to_string()),
             ("lr", self.lr.to_string()),
             ("clip", self.clip.to_string()),
-        ]
+        ];
+        // Only when given, so that the configuration line of a default run stays short;
+        // `--resume` refuses a run on another text, or another cut or measure of it.
+        settings.extend(self.text.settings());
+        if let Some(n) = self.eval_chars {
+            settings.push(("eval_chars", n.to_string()));
+        }
+        settings
     }
 }
 
@@ -319,12 +326,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 /// What a training run keeps in its checkpoint besides the weights, for `--resume`: the
 /// training loop's cursor, and the samples taken so far with the random stream they are
 /// drawn from.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct History {
-    cursor: Option<charlm::training::Cursor>,
-    samples: Vec<(train::Point, String)>,
-    sample_rng: Option<run::resume::RngState>,
-}
+type History = charlm::training::History<(train::Point, String)>;
 
 /// Where training saves its checkpoint, and what it continues from.
 struct Saving {

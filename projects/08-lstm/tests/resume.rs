@@ -89,6 +89,15 @@ fn resuming_with_other_settings_or_without_a_checkpoint_fails_before_the_work() 
         message.contains("lr=0.002 (saved) vs lr=0.01 (now)"),
         "{message}"
     );
+    // Another cut of the text is another run.
+    let mut other_cut: Vec<&str> = FLAGS.to_vec();
+    other_cut[1] = "30000";
+    other_cut.push("--resume");
+    let message = assert_clean_failure(&run_binary(BINARY, &other_cut, &out));
+    assert!(
+        message.contains("text_limit=20000 (saved) vs text_limit=30000 (now)"),
+        "{message}"
+    );
     let output = run(&["--resume", "--seed", "9"], &out);
     let message = assert_clean_failure(&output);
     assert!(message.contains("--seed 42"), "{message}");

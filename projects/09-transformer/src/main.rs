@@ -177,7 +177,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         args.heads,
         args.heads
     );
-    let settings = [
+    let mut settings = vec![
         ("steps", args.steps.to_string()),
         ("layers", args.layers.to_string()),
         ("heads", args.heads.to_string()),
@@ -190,6 +190,12 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         ("weight_decay", args.weight_decay.to_string()),
         ("tied", args.tied.to_string()),
     ];
+    // Only when given, so that the configuration line of a default run stays short;
+    // `--resume` refuses a run on another text, or another cut of it, or other evaluations.
+    settings.extend(args.text.settings());
+    if let Some(n) = args.eval_every {
+        settings.push(("eval_every", n.to_string()));
+    }
     let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
     #[cfg(feature = "learner")]
     session.on_your_code(transformer::YOUR_FUNCTIONS);
@@ -308,12 +314,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
 
 /// What the run keeps in its checkpoint besides the weights, for `--resume`: the training
 /// loop's cursor, and the samples written so far with the random stream they are drawn from.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct History {
-    cursor: Option<charlm::training::Cursor>,
-    samples: Vec<(String, String)>,
-    sample_rng: Option<run::resume::RngState>,
-}
+type History = charlm::training::History<(String, String)>;
 
 /// Where training saves its checkpoint, and what it continues from.
 struct Saving {

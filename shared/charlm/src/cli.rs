@@ -32,6 +32,19 @@ impl TextArgs {
         })
     }
 
+    /// The flags given, as settings of the run (its configuration line, and what `--resume`
+    /// checks: a run resumed on another text, or another cut of it, is not the same run).
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut settings = Vec::new();
+        if let Some(path) = &self.text {
+            settings.push(("text", path.display().to_string()));
+        }
+        if let Some(limit) = self.text_limit {
+            settings.push(("text_limit", limit.to_string()));
+        }
+        settings
+    }
+
     /// The data set's name in `metrics.json`: `tinyshakespeare`, or the `--text` file's stem.
     pub fn dataset(&self) -> String {
         match &self.text {

@@ -115,6 +115,27 @@ pub struct Cursor {
     pub pass: Option<Pass>,
 }
 
+/// What a run keeps in its checkpoint's resume state besides the weights and the
+/// optimizer (the `history` of `run::resume`): the training loop's cursor, and the samples
+/// taken so far, of type `S` (07 and 08 keep each with its point of the curve, 09 with its
+/// heading), with the random stream they are drawn from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct History<S> {
+    pub cursor: Option<Cursor>,
+    pub samples: Vec<S>,
+    pub sample_rng: Option<RngState>,
+}
+
+impl<S> Default for History<S> {
+    fn default() -> Self {
+        Self {
+            cursor: None,
+            samples: Vec::new(),
+            sample_rng: None,
+        }
+    }
+}
+
 /// Where truncated backpropagation through time stands in a pass over the text: a resumed
 /// run puts the data stream back where it stood when the pass began (so it draws the same
 /// starting offset), skips the windows already done, and starts from the carried state.
