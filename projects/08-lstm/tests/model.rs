@@ -180,3 +180,21 @@ fn a_file_that_is_not_our_checkpoint_is_named_in_the_error() {
     let error = format!("{:#}", checkpoint::load(&path).err().unwrap());
     assert!(error.contains("other.safetensors"), "{error}");
 }
+
+/// `08-lstm compare` measures how far back the gradient reaches on the stacked (two-layer)
+/// models; the lower layer's state at the last step does not reach the loss, and that must
+/// count as a zero gradient, not stop the run.
+#[test]
+fn the_gradient_through_time_of_a_stacked_model_is_measured_at_every_step() {
+    for cell in [Cell::Rnn, Cell::Lstm] {
+        let m = model(cell, 0.0);
+        let norms = lstm::figures::gradient_through_time(&m, &ids(400), 16, 3);
+        assert_eq!(norms.len(), 16);
+        assert_eq!(norms[0], 1.0, "relative to the last step");
+        assert!(
+            norms.iter().all(|n| n.is_finite() && *n > 0.0),
+            "{}: {norms:?}",
+            cell.name()
+        );
+    }
+}
