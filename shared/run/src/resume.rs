@@ -63,6 +63,12 @@ impl RngState {
             self.seed.len() == 64,
             "a random stream's key is not 32 bytes"
         );
+        // Checked before slicing it two bytes at a time: a damaged key may hold characters of
+        // several bytes, and a slice through one panics.
+        anyhow::ensure!(
+            self.seed.bytes().all(|b| b.is_ascii_hexdigit()),
+            "a random stream's key is not hexadecimal"
+        );
         let mut seed = [0u8; 32];
         for (i, byte) in seed.iter_mut().enumerate() {
             *byte = u8::from_str_radix(&self.seed[2 * i..2 * i + 2], 16)
@@ -361,6 +367,36 @@ mod tests {
             assert_eq!(rngs.noise.next_u32(), restored.noise.next_u32());
             assert_eq!(rngs.init.random::<f64>(), restored.init.random::<f64>());
         }
+    }
+
+    /// Found by `scripts/fuzz.sh charlm`: a key of 64 bytes holding two-byte characters was
+    /// sliced through one of them (a panic); it is an error naming the file.
+    #[test]
+    fn a_key_of_several_byte_characters_is_an_error_not_a_panic() {
+        let mut state = Rngs::new(1).state();
+        state.noise.seed = "0".to_owned() + &"é".repeat(31) + "0";
+        assert_eq!(state.noise.seed.len(), 64);
+        let error = Rngs::restore(&state).unwrap_err();
+        assert!(error.to_string().contains("not hexadecimal"), "{error}");
+
+        let resume = ResumeState {
+            project: "07-rnn".into(),
+            seed: 1,
+            threads: 1,
+            settings: Vec::new(),
+            epoch: 0,
+            step: 0,
+            rngs: state,
+            history: serde_json::Value::Null,
+        };
+        let metadata = BTreeMap::from([resume.to_metadata()]);
+        let error =
+            ResumeState::from_metadata(&metadata, Path::new("run/model.safetensors")).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("run/model.safetensors is damaged") && message.contains("hexadecimal"),
+            "{message}"
+        );
     }
 
     fn session(dir: &Path, seed: &str, epochs: &str) -> Session {
