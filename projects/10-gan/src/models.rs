@@ -315,6 +315,20 @@ impl GanConfig {
         .collect()
     }
 
+    /// How many weights the generator of this configuration has, at least (those of its
+    /// linear and convolution layers, without biases or batch-norm): what a file holding it
+    /// must have room for.
+    pub fn generator_weights(&self) -> u128 {
+        let (latent, width) = (self.latent as u128, self.width as u128);
+        let side = SIDE as u128;
+        match self.arch {
+            // Z -> W -> 2W -> 784.
+            Arch::Mlp => latent * width + width * 2 * width + 2 * width * side * side,
+            // Z -> 2W x 7 x 7, then 4 x 4 transposed convolutions 2W -> W -> 1.
+            Arch::Dcgan => latent * 2 * width * 49 + 2 * width * width * 16 + width * 16,
+        }
+    }
+
     /// Reads what [`GanConfig::metadata`] wrote; the error says what is wrong.
     fn from_metadata(metadata: &Metadata) -> Result<GanConfig, String> {
         let entry = |key: &str| {
@@ -377,16 +391,42 @@ impl Generator {
     /// If the file cannot be read, is not safetensors, or was not written by 10-gan; the
     /// message names the file.
     pub fn load(path: &Path) -> Result<Generator, CheckpointError> {
-        let metadata = nn::checkpoint::read_metadata(path)?;
+        let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        })?;
+        Generator::from_bytes(&bytes, path)
+    }
+
+    /// [`Generator::load`] on the bytes of a checkpoint (what the fuzzer feeds); `path` is
+    /// only for messages.
+    ///
+    /// # Errors
+    /// As [`Generator::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Generator, CheckpointError> {
+        let metadata = nn::checkpoint::metadata_from_bytes(bytes, path)?;
         let config =
             GanConfig::from_metadata(&metadata).map_err(|reason| CheckpointError::Metadata {
                 path: path.to_path_buf(),
                 reason: format!("{reason}, so no 10-gan training run saved it"),
             })?;
+        // The generator is built only if the file can hold its weights: a damaged `width`
+        // (65536 is a size) must not make this program allocate gigabytes first.
+        let weights = config.generator_weights();
+        if weights * 4 > bytes.len() as u128 {
+            return Err(CheckpointError::Metadata {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its metadata describes a generator of {weights} weights, more than its                      {} bytes can hold, so it is damaged; pass a model.safetensors that a                      10-gan training run wrote",
+                    bytes.len()
+                ),
+            });
+        }
         // The initial values are replaced by the file's; any seed will do.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let generator = Generator::new(config, &mut rng);
-        nn::checkpoint::load(path, &generator, None)?;
+        nn::checkpoint::load_from_bytes(bytes, path, &generator, None)?;
         Ok(generator)
     }
 
@@ -528,6 +568,40 @@ mod tests {
             .err()
             .expect("unknown model: refused");
         assert!(error.to_string().contains("transformer"), "{error}");
+    }
+
+    /// Found by `scripts/fuzz.sh gan`: a checkpoint whose metadata said `width` = 65536 built
+    /// a generator of 34 GB before looking at the file's tensors.
+    #[test]
+    fn a_generator_checkpoint_claiming_a_huge_width_is_refused_before_building_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.safetensors");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for arch in [Arch::Mlp, Arch::Dcgan] {
+            let config = GanConfig {
+                arch,
+                latent: 4,
+                width: 8,
+            };
+            let generator = Generator::new(config, &mut rng);
+            // The bound is a lower one: a true generator always has room.
+            let weights: usize = generator
+                .named_parameters()
+                .iter()
+                .map(|(_, t)| t.shape().iter().product::<usize>())
+                .sum();
+            assert!(config.generator_weights() <= weights as u128, "{arch:?}");
+
+            let mut metadata = config.metadata();
+            metadata.insert("width".into(), "65536".into());
+            nn::checkpoint::save(&path, &generator, None, Some(&metadata)).unwrap();
+            let error = Generator::load(&path).err().expect("a huge width: refused");
+            let message = error.to_string();
+            assert!(
+                message.contains("huge.safetensors") && message.contains("more than its"),
+                "{message}"
+            );
+        }
     }
 
     #[test]
