@@ -145,13 +145,28 @@ pub fn save(
 /// # Errors
 /// If the file does not fit the players (the message names the file and the tensor).
 pub fn load(path: &Path, gan: &mut Gan, averaged: Option<&Averaged>) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("--resume: cannot read {}", path.display()))?;
+    load_from_bytes(&bytes, path, gan, averaged)
+}
+
+/// [`load`] on the bytes of a checkpoint (what the fuzzer feeds); `path` is only for messages.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    gan: &mut Gan,
+    averaged: Option<&Averaged>,
+) -> anyhow::Result<()> {
     let players = Players {
         generator: gan.generator.as_ref(),
         discriminator: gan.discriminator.as_ref(),
         average: averaged.map(|a| a.generator.as_ref()),
     };
     let mut optimizers = Optimizers::new(&mut gan.g_optimizer, &mut gan.d_optimizer);
-    nn::checkpoint::load(path, &players, Some(&mut optimizers))
+    nn::checkpoint::load_from_bytes(bytes, path, &players, Some(&mut optimizers))
         .with_context(|| format!("--resume: loading {}", path.display()))
 }
 

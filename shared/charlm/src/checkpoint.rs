@@ -74,6 +74,30 @@ pub fn save(
 /// If the file is missing or unreadable, or not a checkpoint of `project`.
 pub fn read(path: &Path, project: &str, holds: &str) -> anyhow::Result<(Metadata, Vocab)> {
     let metadata = nn::checkpoint::read_metadata(path)?;
+    check(metadata, path, project, holds)
+}
+
+/// [`read`] on the bytes of a checkpoint (what the fuzzer feeds); `path` is only for messages.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    project: &str,
+    holds: &str,
+) -> anyhow::Result<(Metadata, Vocab)> {
+    let metadata = nn::checkpoint::metadata_from_bytes(bytes, path)?;
+    check(metadata, path, project, holds)
+}
+
+/// The metadata and vocabulary, if `metadata` is that of a checkpoint `project` wrote.
+fn check(
+    metadata: Metadata,
+    path: &Path,
+    project: &str,
+    holds: &str,
+) -> anyhow::Result<(Metadata, Vocab)> {
     let not_ours = || not_ours(path, project, holds);
     anyhow::ensure!(
         metadata.get(PROJECT).map(String::as_str) == Some(project),
