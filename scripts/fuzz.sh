@@ -2,7 +2,7 @@
 # Feeds N damaged inputs to a parser and reports any that panics, takes over 1 s, or asks
 # for over 1 GiB (see shared/fuzz):
 #
-#   scripts/fuzz.sh PARSER N [FLAGS]    PARSER: idx csv text digit checkpoint, or all
+#   scripts/fuzz.sh PARSER N [FLAGS]    PARSER: idx csv text digit checkpoint charlm gan, or all
 #   scripts/fuzz.sh --list              the parsers and what each feeds
 #
 # FLAGS go to the fuzzer: --seed S (other mutations), --start I (continue a run, or split

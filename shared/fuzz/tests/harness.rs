@@ -57,7 +57,7 @@ fn every_parser_survives_a_short_run_and_lists_how_inputs_ended() {
     let text = text(&output);
     println!("{text}");
     assert!(output.status.success(), "{text}");
-    for parser in ["idx", "csv", "text", "digit", "checkpoint"] {
+    for parser in ["idx", "csv", "text", "digit", "checkpoint", "charlm", "gan"] {
         assert!(
             text.contains(&format!("| {parser} | 300 | 0 |")),
             "{parser}: {text}"
@@ -66,6 +66,8 @@ fn every_parser_survives_a_short_run_and_lists_how_inputs_ended() {
     // The inputs get past the first check: some of each kind parse.
     assert!(text.contains("images: ok"), "{text}");
     assert!(text.contains("digit: ok"), "{text}");
+    assert!(text.contains("resume: ok"), "{text}");
+    assert!(text.contains("game: ok"), "{text}");
 }
 
 #[test]

@@ -93,12 +93,12 @@ impl Checkpoint {
 
 /// A safetensors file taken apart: metadata and tensors, each with its dtype and shape as
 /// JSON values (so that they can be set to anything) and its bytes.
-struct File {
-    metadata: Option<Map<String, Value>>,
-    tensors: Vec<Entry>,
+pub(super) struct File {
+    pub(super) metadata: Option<Map<String, Value>>,
+    pub(super) tensors: Vec<Entry>,
 }
 
-struct Entry {
+pub(super) struct Entry {
     name: String,
     dtype: Value,
     shape: Vec<Value>,
@@ -117,7 +117,7 @@ fn element_size(dtype: &Value) -> u64 {
     }
 }
 
-fn parse(bytes: &[u8]) -> Option<File> {
+pub(super) fn parse(bytes: &[u8]) -> Option<File> {
     let file = SafeTensors::deserialize(bytes).ok()?;
     let (_, header) = SafeTensors::read_metadata(bytes).ok()?;
     let metadata = header.metadata().as_ref().map(|m| {
@@ -141,7 +141,7 @@ fn parse(bytes: &[u8]) -> Option<File> {
 }
 
 /// The bytes of `file`: the header's length, the header (JSON padded to 8 bytes), the data.
-fn serialize(file: &File) -> Vec<u8> {
+pub(super) fn serialize(file: &File) -> Vec<u8> {
     let mut header = Map::new();
     if let Some(metadata) = &file.metadata {
         header.insert("__metadata__".into(), Value::Object(metadata.clone()));
@@ -260,7 +260,7 @@ fn dimension(rng: &mut ChaCha8Rng, old: u64) -> Value {
 }
 
 /// One knowing edit of a taken-apart checkpoint.
-fn edit(file: &mut File, rng: &mut ChaCha8Rng) {
+pub(super) fn edit(file: &mut File, rng: &mut ChaCha8Rng) {
     let n = file.tensors.len();
     match rng.random_range(0..9) {
         // A tensor renamed: to another's name, a name of another program, a prefix more.
@@ -437,5 +437,77 @@ impl Target for Checkpoint {
             outcome("05", &cnn.map(|_| ())),
             outcome("03", &mlp.map(|_| ())),
         ]
+    }
+}
+
+/// A knowing edit of the metadata entries a project interprets itself: `key` set to one of
+/// `values` or removed, or, for an entry that holds JSON (a resume state), one value deep
+/// inside it changed (a string cut, lengthened or given a two-byte character, a number set
+/// to an edge value, a field removed), the JSON kept valid.
+pub(super) fn edit_metadata(file: &mut File, keys: &[&str], values: &[&str], rng: &mut ChaCha8Rng) {
+    let metadata = file.metadata.get_or_insert_with(Map::new);
+    let key = keys[rng.random_range(0..keys.len())];
+    let json = metadata
+        .get(key)
+        .and_then(Value::as_str)
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .filter(Value::is_object);
+    match (rng.random_range(0..4), json) {
+        (0, _) => {
+            metadata.remove(key);
+        }
+        (1, _) | (_, None) => {
+            metadata.insert(key.into(), json!(values[rng.random_range(0..values.len())]));
+        }
+        (_, Some(mut value)) => {
+            edit_json(&mut value, rng);
+            metadata.insert(key.into(), json!(value.to_string()));
+        }
+    }
+}
+
+/// Changes one value somewhere inside `value`.
+fn edit_json(value: &mut Value, rng: &mut ChaCha8Rng) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            let key = &keys[rng.random_range(0..keys.len())];
+            if rng.random_bool(0.1) {
+                map.remove(key);
+            } else if let Some(inner) = map.get_mut(key) {
+                edit_json(inner, rng);
+            }
+        }
+        Value::Array(items) if !items.is_empty() && rng.random_bool(0.8) => {
+            let i = rng.random_range(0..items.len());
+            edit_json(&mut items[i], rng);
+        }
+        Value::String(text) => match rng.random_range(0..4) {
+            0 => {
+                let keep = rng.random_range(0..=text.len());
+                *text = text.chars().take(keep).collect();
+            }
+            // Two-byte characters after one one-byte character: the same length in bytes,
+            // character boundaries at odd offsets.
+            1 if !text.is_empty() => {
+                let rest = text.len() - 1;
+                *text = "0".to_owned() + &"é".repeat(rest / 2) + &"0".repeat(rest % 2);
+            }
+            2 => text.push_str(&"f".repeat(rng.random_range(1..40))),
+            _ => *text = ["", "-1", "1e400", "0x10", "zz"][rng.random_range(0..5)].to_owned(),
+        },
+        _ => {
+            *value = [
+                json!(0),
+                json!(-1),
+                json!(u64::MAX),
+                json!(1e300),
+                json!(null),
+                json!("1"),
+                json!([]),
+                json!({}),
+            ][rng.random_range(0..8)]
+            .clone();
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! checksums and lengths fixed up so that the damage gets past the first check), and how to
 //! feed an input to every parser that reads that kind of file.
 
+mod charlm;
 mod checkpoint;
 mod csv;
 mod digit;
+mod gan;
 mod idx;
 mod selftest;
 mod text;
@@ -49,6 +51,8 @@ pub fn all() -> anyhow::Result<Vec<Box<dyn Target>>> {
         Box::new(text::Text::new()?),
         Box::new(digit::Digit::new()?),
         Box::new(checkpoint::Checkpoint::new()?),
+        Box::new(charlm::Charlm::new()?),
+        Box::new(gan::GanCheckpoint::new()?),
     ])
 }
 
