@@ -97,17 +97,89 @@ pub fn end_mark(path: &Path) -> anyhow::Result<Option<char>> {
 /// Reads a checkpoint written by [`save`].
 ///
 /// # Errors
-/// If the file is missing, unreadable, or not a checkpoint of this project.
+/// If the file is missing, unreadable, or not a checkpoint of this project (its metadata
+/// claiming a larger model than its tensors hold included: refused before it is built).
 pub fn load(path: &Path) -> anyhow::Result<(CharRnn, Vocab)> {
-    let (metadata, vocab) = charlm::checkpoint::read(path, PROJECT, HOLDS)?;
+    load_from_bytes(&charlm::checkpoint::read_bytes(path)?, path)
+}
+
+/// [`load`] on the bytes of a checkpoint (what the fuzzer feeds); `path` is only for messages.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_from_bytes(bytes: &[u8], path: &Path) -> anyhow::Result<(CharRnn, Vocab)> {
+    let (metadata, vocab) = charlm::checkpoint::read_from_bytes(bytes, path, PROJECT, HOLDS)?;
     let hidden = charlm::checkpoint::number(&metadata, "hidden")
         .with_context(|| charlm::checkpoint::not_ours(path, PROJECT, HOLDS))?;
+    // The model is built only if the file holds its parameters: a damaged `hidden` must not
+    // allocate gigabytes first.
+    let claimed = parameters(vocab.len(), hidden);
+    charlm::checkpoint::check_sizes(bytes, path, PROJECT, &metadata, &["hidden"], claimed)?;
     // Any initial values: every one is replaced by the file's (load checks the shapes).
     let model = CharRnn::new(
         vocab.len(),
         hidden,
         &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0),
     );
-    charlm::checkpoint::load_into(path, model.named_parameters(), None)?;
+    charlm::checkpoint::load_into_from_bytes(bytes, path, model.named_parameters(), None)?;
     Ok((model, vocab))
+}
+
+/// How many parameters [`CharRnn::new`] makes for `vocab` characters and `hidden` units,
+/// without making them: `embedding`, `w_hh`, `b_h`, `w_hy`, `b_y`.
+fn parameters(vocab: usize, hidden: usize) -> u128 {
+    charlm::checkpoint::count(&[
+        &[vocab, hidden],
+        &[hidden, hidden],
+        &[hidden],
+        &[hidden, vocab],
+        &[vocab],
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(hidden: usize) -> (CharRnn, Vocab) {
+        let vocab = Vocab::from_text("ab\nc");
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
+        (CharRnn::new(vocab.len(), hidden, &mut rng), vocab)
+    }
+
+    #[test]
+    fn the_parameter_count_is_the_models() {
+        for hidden in [1, 3, 8] {
+            let (model, vocab) = small(hidden);
+            let made: usize = model.parameters().iter().map(tensor::Tensor::len).sum();
+            assert_eq!(parameters(vocab.len(), hidden), made as u128);
+        }
+    }
+
+    /// A checkpoint whose metadata claims `hidden` = 2^20 would build a model of 4 TiB of
+    /// weights before its tensors were looked at; it is refused first, quickly.
+    #[test]
+    fn a_checkpoint_claiming_a_huge_hidden_size_is_refused_before_building_the_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.safetensors");
+        let (model, vocab) = small(4);
+        let mut header = header(&model, &vocab, None);
+        header
+            .extra
+            .insert("hidden".into(), (1usize << 20).to_string());
+        charlm::checkpoint::save(&path, model.named_parameters(), header, None, None).unwrap();
+        let started = std::time::Instant::now();
+        let message = load(&path).err().expect("refused").to_string();
+        assert!(started.elapsed().as_secs_f64() < 1.0);
+        assert!(
+            message.contains("huge.safetensors")
+                && message.contains("hidden = 1048576")
+                && message.contains("more than the")
+                && message.contains("that `07-rnn` wrote"),
+            "{message}"
+        );
+        // The saved model itself loads.
+        save(&path, &model, &vocab).unwrap();
+        assert_eq!(load(&path).unwrap().0.hidden(), 4);
+    }
 }

@@ -132,6 +132,97 @@ pub fn number(metadata: &Metadata, key: &str) -> Option<usize> {
         .filter(|&n: &usize| n > 0)
 }
 
+/// The prefix of the optimizer's entries in a checkpoint (`nn::checkpoint` writes them so).
+const OPTIMIZER_PREFIX: &str = "optimizer.";
+
+/// Refuses a checkpoint whose metadata describes a model of `claimed` parameters (counted
+/// from the sizes it claims, without building anything) when its tensors hold fewer: a
+/// damaged `hidden` or `width` (1048576 is a size) must not make a program allocate
+/// gigabytes before it looks at the file. `sizes` are the metadata entries the count comes
+/// from, named in the message. Called by 07-09's loaders before they build their model; the
+/// shapes themselves are checked when the tensors are loaded.
+///
+/// # Errors
+/// If the bytes are not safetensors, or hold fewer parameters than the metadata claims; the
+/// message names the file and what to pass instead.
+pub fn check_sizes(
+    bytes: &[u8],
+    path: &Path,
+    project: &str,
+    metadata: &Metadata,
+    sizes: &[&str],
+    claimed: u128,
+) -> anyhow::Result<()> {
+    let held = nn::checkpoint::shapes_from_bytes(bytes, path)?
+        .iter()
+        .filter(|(name, _)| !name.starts_with(OPTIMIZER_PREFIX))
+        .map(|(_, shape)| {
+            shape
+                .iter()
+                .fold(1u128, |n, &d| n.saturating_mul(d as u128))
+        })
+        .fold(0u128, u128::saturating_add);
+    if claimed > held {
+        let described: Vec<String> = sizes
+            .iter()
+            .map(|key| {
+                let value = metadata.get(*key).map_or("?", String::as_str);
+                format!("{key} = {value}")
+            })
+            .collect();
+        anyhow::bail!(
+            "{}: its metadata describes a model of {claimed} parameters ({}), more than the \
+             {held} its tensors hold, so the file is damaged; pass the model.safetensors that \
+             `{project}` wrote",
+            path.display(),
+            described.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The parameters a model has, from sizes that may be absurd (a damaged file's): products
+/// and sums that saturate instead of overflowing, for [`check_sizes`].
+pub fn count(terms: &[&[usize]]) -> u128 {
+    terms
+        .iter()
+        .map(|factors| {
+            factors
+                .iter()
+                .fold(1u128, |n, &f| n.saturating_mul(f as u128))
+        })
+        .fold(0u128, u128::saturating_add)
+}
+
+/// The whole checkpoint at `path`, or an error naming it.
+///
+/// # Errors
+/// If the file is missing or unreadable.
+pub fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| {
+        nn::checkpoint::CheckpointError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        }
+        .into()
+    })
+}
+
+/// [`load_into`] from the bytes of a checkpoint; `path` is only for messages.
+///
+/// # Errors
+/// As [`load_into`].
+pub fn load_into_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    params: Vec<(String, Tensor)>,
+    optimizer: Option<&mut dyn Optimizer>,
+) -> anyhow::Result<()> {
+    nn::checkpoint::load_from_bytes(bytes, path, &Params(params), optimizer)?;
+    Ok(())
+}
+
 /// Loads the checkpoint's parameters into `params` (and its optimizer state into
 /// `optimizer`, if given), checking every shape first.
 ///
