@@ -2,7 +2,8 @@
 # Feeds N damaged inputs to a parser and reports any that panics, takes over 1 s, or asks
 # for over 1 GiB (see shared/fuzz):
 #
-#   scripts/fuzz.sh PARSER N [FLAGS]    PARSER: idx csv text digit checkpoint charlm gan, or all
+#   scripts/fuzz.sh PARSER N [FLAGS]    PARSER: idx csv text digit checkpoint charlm charmodel gan,
+#                                       or all
 #   scripts/fuzz.sh --list              the parsers and what each feeds
 #
 # FLAGS go to the fuzzer: --seed S (other mutations), --start I (continue a run, or split
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--list" ]; then
     set -- --list
 elif [ $# -lt 2 ]; then
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 else
     parser=$1 n=$2

@@ -79,7 +79,15 @@ fn header<'a>(model: &CharRnn, vocab: &'a Vocab, end: Option<char>) -> Header<'a
 /// If the file is missing or unreadable, or its end mark is not one character of its
 /// vocabulary.
 pub fn end_mark(path: &Path) -> anyhow::Result<Option<char>> {
-    let metadata = nn::checkpoint::read_metadata(path)?;
+    end_mark_in(&nn::checkpoint::read_metadata(path)?, path)
+}
+
+/// [`end_mark`] from a checkpoint's metadata (what the fuzzer feeds); `path` is only for
+/// messages.
+///
+/// # Errors
+/// As [`end_mark`].
+pub fn end_mark_in(metadata: &Metadata, path: &Path) -> anyhow::Result<Option<char>> {
     let Some(mark) = metadata.get(END_MARK) else {
         return Ok(None);
     };

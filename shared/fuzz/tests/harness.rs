@@ -57,7 +57,16 @@ fn every_parser_survives_a_short_run_and_lists_how_inputs_ended() {
     let text = text(&output);
     println!("{text}");
     assert!(output.status.success(), "{text}");
-    for parser in ["idx", "csv", "text", "digit", "checkpoint", "charlm", "gan"] {
+    for parser in [
+        "idx",
+        "csv",
+        "text",
+        "digit",
+        "checkpoint",
+        "charlm",
+        "charmodel",
+        "gan",
+    ] {
         assert!(
             text.contains(&format!("| {parser} | 300 | 0 |")),
             "{parser}: {text}"
@@ -68,6 +77,9 @@ fn every_parser_survives_a_short_run_and_lists_how_inputs_ended() {
     assert!(text.contains("digit: ok"), "{text}");
     assert!(text.contains("resume: ok"), "{text}");
     assert!(text.contains("game: ok"), "{text}");
+    for project in ["07", "08", "09"] {
+        assert!(text.contains(&format!("{project}: ok")), "{text}");
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! feed an input to every parser that reads that kind of file.
 
 mod charlm;
+mod charmodel;
 mod checkpoint;
 mod csv;
 mod digit;
@@ -52,6 +53,7 @@ pub fn all() -> anyhow::Result<Vec<Box<dyn Target>>> {
         Box::new(digit::Digit::new()?),
         Box::new(checkpoint::Checkpoint::new()?),
         Box::new(charlm::Charlm::new()?),
+        Box::new(charmodel::CharModel::new()?),
         Box::new(gan::GanCheckpoint::new()?),
     ])
 }
