@@ -316,7 +316,10 @@ mod tests {
     #[test]
     fn the_table_compares_every_run_at_the_shortest_runs_seconds() {
         let short = curve("RNN", &[(50, 10.0, 3.0), (100, 20.0, 2.0)]);
-        let long = curve("LSTM", &[(50, 10.0, 3.5), (100, 30.0, 2.5), (200, 40.0, 2.0)]);
+        let long = curve(
+            "LSTM",
+            &[(50, 10.0, 3.5), (100, 30.0, 2.5), (200, 40.0, 2.0)],
+        );
         let best = BaselineLoss {
             name: "5-gram".into(),
             order: 5,
@@ -329,7 +332,10 @@ mod tests {
         assert!(lines[0].contains("validation loss at 20 s"), "{table}");
         assert_eq!(lines[2], "| RNN | 100 | 20 | 2.000 | 2.000 | 100 |");
         assert_eq!(lines[3], "| LSTM | 200 | 40 | 2.000 | 3.250 | 75 |");
-        assert_eq!(lines[4], "| 5-gram (the best n-gram) | | | 1.750 | 1.750 | |");
+        assert_eq!(
+            lines[4],
+            "| 5-gram (the best n-gram) | | | 1.750 | 1.750 | |"
+        );
     }
 
     #[test]
@@ -347,8 +353,14 @@ mod tests {
         let svg = dir.path().join("loss_time.svg");
         loss_against_time(&svg, "t", &[("RNN".into(), &training)], &baselines, 2).unwrap();
         let back = LossTime::read(&dir.path().join("loss_time.json"), "make it").unwrap();
-        assert_eq!(back, LossTime::of("t", &[("RNN".into(), &training)], &baselines));
-        assert_eq!((back.runs[0].steps, back.baselines[0].name.as_str()), (1, "bigram"));
+        assert_eq!(
+            back,
+            LossTime::of("t", &[("RNN".into(), &training)], &baselines)
+        );
+        assert_eq!(
+            (back.runs[0].steps, back.baselines[0].name.as_str()),
+            (1, "bigram")
+        );
     }
 
     #[test]
@@ -358,6 +370,9 @@ mod tests {
         let error = LossTime::read(&path, "bash scripts/book-figures.sh 07-rnn").unwrap_err();
         let message = format!("{error:#}");
         assert!(message.contains("07-rnn/loss_time.json"), "{message}");
-        assert!(message.contains("`bash scripts/book-figures.sh 07-rnn`"), "{message}");
+        assert!(
+            message.contains("`bash scripts/book-figures.sh 07-rnn`"),
+            "{message}"
+        );
     }
 }
