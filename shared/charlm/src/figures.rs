@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(lines.len(), 5, "{table}");
         assert!(lines[0].contains("validation loss at 20 s"), "{table}");
         assert_eq!(lines[2], "| RNN | 100 | 20 | 2.000 | 2.000 | 100 |");
-        assert_eq!(lines[3], "| LSTM | 200 | 40 | 2.000 | 3.250 | 75 |");
+        assert_eq!(lines[3], "| LSTM | 200 | 40 | 2.000 | 3.000 | 75 |");
         assert_eq!(
             lines[4],
             "| 5-gram (the best n-gram) | | | 1.750 | 1.750 | |"
