@@ -19,12 +19,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the chapter shows of a run folder: figures (SVG, PNG, HTML), the numbers (metrics.json,
-# results.json) and the tables and samples a project writes as Markdown; not checkpoints.
+# results.json), the tables and samples a project writes as Markdown, and the character
+# models' learning curves as data (loss_time.json, which chapter 9's `beside` figure reads);
+# not checkpoints.
 #   copy_shown FROM TO
 copy_shown() {
     local from=$1 to=$2
     (cd "$from" && find . -type f \( -name '*.svg' -o -name '*.png' -o -name '*.html' \
-        -o -name '*.md' -o -name 'metrics.json' -o -name 'results.json' \)) |
+        -o -name '*.md' -o -name 'metrics.json' -o -name 'results.json' \
+        -o -name 'loss_time.json' \)) |
         while read -r file; do
             mkdir -p "$to/$(dirname "$file")"
             cp "$from/$file" "$to/$file"
@@ -149,3 +152,16 @@ for project in "${projects[@]}"; do
     printf '%s\nmade %s by bash scripts/book-figures.sh %s\n' "$made_at" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$project" \
         >"$figures/made-at.txt"
 done
+
+# Chapter 9's figure of the three character models' runs on the same axes (07's RNN on the
+# text, 08's LSTM, 09's transformer), from the loss_time.json each left in its figure folder:
+# made again whenever one of them was, once 09's folder exists. It stops with the name of the
+# record that is missing, and the command that makes it.
+beside=0
+for project in "${projects[@]}"; do
+    case "$project" in 07-rnn | 08-lstm | 09-transformer) beside=1 ;; esac
+done
+if [ "$beside" = 1 ] && [ -d book/src/figures/09-transformer ]; then
+    echo "== charlm beside -> book/src/figures/09-transformer/beside.svg, beside.md"
+    cargo run --release --quiet -p charlm --bin beside
+fi
