@@ -92,6 +92,49 @@ cnn_select_and_train_best() {
     extra_run 05-cnn best --epochs "$CNN_SELECT_EPOCHS" $best_flags
 }
 
+# Chapter 8's learning rate, chosen the honest way. Each candidate trains the LSTM for
+# LSTM_SELECT_STEPS steps on the training split alone (the first 90% of Tiny Shakespeare, written
+# to runs/book/), which 08-lstm splits 90/10 once more; each is measured on that carved-off
+# tenth of the training text, never on the validation split the chapter reports. The table is
+# figures/08-lstm/select/selection.md, the choice select/choice.json. 08-lstm's default --lr
+# must be the winner: the script stops before the default run if it is not.
+LSTM_SELECT_STEPS=1000
+LSTM_CANDIDATE_LRS=(0.002 0.005 0.01 0.02)
+lstm_select_lr() {
+    local select="book/src/figures/08-lstm/select" text="data/text/tinyshakespeare.txt"
+    local train_text="runs/book/tinyshakespeare-train.txt"
+    rm -rf "$select"
+    mkdir -p runs/book
+    # 08-lstm's split: the last round(10%) of the characters validate (the text is ASCII, so
+    # characters are bytes).
+    local chars
+    chars="$(wc -c <"$text")"
+    head -c "$((chars - (chars + 5) / 10))" "$text" >"$train_text"
+    local best="" best_loss=""
+    local table="| learning rate (\`--lr\`) | loss on the carved-off tenth of the training split, after $LSTM_SELECT_STEPS steps |"$'\n'"|---:|---:|"
+    for lr in "${LSTM_CANDIDATE_LRS[@]}"; do
+        extra_run 08-lstm "select/lr-$lr" --text "$train_text" --steps "$LSTM_SELECT_STEPS" --lr "$lr"
+        local loss
+        loss="$(jq -r '.metrics.val_loss' "$select/lr-$lr/metrics.json")"
+        table+=$'\n'"$(printf '| %s | %.4f |' "$lr" "$loss")"
+        if [ -z "$best" ] || jq -e -n "$loss < $best_loss" >/dev/null; then
+            best="$lr" best_loss="$loss"
+        fi
+    done
+    printf '%s\n' "$table" >"$select/selection.md"
+    jq -n --argjson lr "$best" --argjson loss "$best_loss" --argjson steps "$LSTM_SELECT_STEPS" \
+        '{lr: $lr, carved_validation_loss: $loss, steps: $steps}' >"$select/choice.json"
+    echo "== chosen on the carved-off tenth of the training split: --lr $best ($best_loss)"
+    local default
+    default="$(cargo run --release --quiet --bin 08-lstm -- train --help |
+        sed -n '/--lr <LR>/,/default:/s/.*\[default: \(.*\)\]/\1/p')"
+    if ! jq -e -n "$default == $best" >/dev/null; then
+        echo "error: the selection chose --lr $best, but 08-lstm's default is $default: set the" >&2
+        echo "default in projects/08-lstm/src/main.rs (ModelArgs::lr), commit, and run again" >&2
+        exit 1
+    fi
+}
+
 commit=""
 if git rev-parse --verify --quiet HEAD >/dev/null 2>&1; then
     commit="$(git rev-parse HEAD)"
@@ -123,6 +166,9 @@ for project in "${projects[@]}"; do
             exit 1
         fi
         made_at="commit $commit dirty"
+    fi
+    if [ "$project" = 08-lstm ]; then
+        lstm_select_lr # first: the default run must use the learning rate it chooses
     fi
     echo "== $project -> $figures"
     rm -rf "$out"
