@@ -130,7 +130,7 @@ struct SampleArgs {
     )]
     checkpoint: PathBuf,
     #[command(flatten)]
-    sample: charlm::cli::SampleArgs,
+    sample: charlm::cli::PromptArgs,
 }
 
 fn dropout_probability(s: &str) -> Result<f32, String> {

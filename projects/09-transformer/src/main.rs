@@ -105,7 +105,7 @@ struct SampleArgs {
     )]
     checkpoint: PathBuf,
     #[command(flatten)]
-    sample: charlm::cli::SampleArgs,
+    sample: charlm::cli::PromptArgs,
     /// Draw each character among the K likeliest only (0: among all).
     #[arg(long, value_name = "K", default_value_t = 0)]
     top_k: usize,

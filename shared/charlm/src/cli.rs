@@ -24,9 +24,10 @@ pub struct RunArgs {
 /// The flags of a character model's `sample` command after its `--checkpoint` (whose default
 /// names each project's run folder): the prompt, and how to draw what follows it.
 #[derive(Debug, Clone, clap::Args)]
-// Without this, clap shows the doc comment above as the `--help` text of `sample`.
+// Without this, clap shows the doc comment above as the `--help` text of `sample`. (Its name
+// is the group's: a project's own `SampleArgs` flattening it in must be named otherwise.)
 #[command(about = None, long_about = None)]
-pub struct SampleArgs {
+pub struct PromptArgs {
     /// The text to start from; the model continues it.
     #[arg(long, default_value = "ROMEO:")]
     pub prompt: String,
