@@ -1,7 +1,10 @@
 //! The binary as a user runs it: a short run, sampling from its checkpoint, a text of one's
 //! own, the comparison, and errors that name the file, flag or character at fault.
 
-use run::cli_test::{arg, assert_clean_failure, assert_usage_errors, metrics, run_args, text};
+use run::cli_test::{
+    arg, assert_clean_failure, assert_positive_metrics, assert_usage_errors, metrics, run_args,
+    text,
+};
 use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
@@ -28,12 +31,7 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     let m = metrics(&out);
-    for key in ["val_loss", "best_ngram_val_loss"] {
-        let value = m["metrics"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no {key} in {m}"));
-        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
-    }
+    assert_positive_metrics(&m, &["val_loss", "best_ngram_val_loss"]);
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
     run::cli_test::assert_svg_figures(&out, &["loss_time.svg"]);
     for file in ["samples.md", "baselines.md", "speed.json"] {

@@ -1,7 +1,10 @@
 //! The binary as a user runs it: a short run, sampling from its checkpoint with and without
 //! the cache, a text of one's own, and errors that name the file or flag at fault.
 
-use run::cli_test::{arg, assert_clean_failure, assert_usage_errors, metrics, run_args, text};
+use run::cli_test::{
+    arg, assert_clean_failure, assert_positive_metrics, assert_usage_errors, metrics, run_args,
+    text,
+};
 use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
@@ -36,12 +39,7 @@ fn a_short_run_writes_its_results_and_sampling_repeats_itself_with_or_without_th
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     let m = metrics(&out);
-    for key in ["val_loss", "ngram4_val_loss"] {
-        let value = m["metrics"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no {key} in {m}"));
-        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
-    }
+    assert_positive_metrics(&m, &["val_loss", "ngram4_val_loss"]);
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
     run::cli_test::assert_svg_figures(&out, &["loss_time.svg", "attention.svg"]);
     for file in ["samples.md", "baselines.md", "speed.json"] {

@@ -43,6 +43,13 @@ pub fn arg(path: &Path) -> &str {
 
 /// `args` with `flag` set to `value`: its value replaced where `args` gives the flag (as
 /// `--flag value`), else the two appended.
+///
+/// ```
+/// use run::cli_test::with_flag;
+/// let flags = ["--steps", "10"];
+/// assert_eq!(with_flag(&flags, "--steps", "20"), ["--steps", "20"]);
+/// assert_eq!(with_flag(&flags, "--seed", "9"), ["--steps", "10", "--seed", "9"]);
+/// ```
 pub fn with_flag<'a>(args: &[&'a str], flag: &'a str, value: &'a str) -> Vec<&'a str> {
     let mut args = args.to_vec();
     match args.iter().position(|a| *a == flag) {
@@ -71,6 +78,20 @@ pub fn metrics(dir: &Path) -> serde_json::Value {
     let path = dir.join("metrics.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Checks that `metrics.json` (as [`metrics`] reads it) has each of `keys` among its metrics,
+/// as a finite number above 0 (a loss, say).
+///
+/// # Panics
+/// If one is missing or is not such a number; the message names it.
+pub fn assert_positive_metrics(metrics: &serde_json::Value, keys: &[&str]) {
+    for key in keys {
+        let value = metrics["metrics"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {key} in {metrics}"));
+        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
+    }
 }
 
 /// Checks that each of `figures` exists in `dir` and is an SVG document.
