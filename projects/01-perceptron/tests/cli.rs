@@ -1,7 +1,8 @@
 //! The binary as a user runs it: results, files, and errors with the right exit status.
 
 use run::cli_test::{
-    assert_clean_failure, assert_svg_figures, assert_usage_errors, run_binary, text,
+    assert_clean_failure, assert_svg_figures, assert_usage_errors, last_line, metrics, run_binary,
+    text,
 };
 use std::path::Path;
 use std::process::Output;
@@ -16,15 +17,9 @@ fn a_default_run_reaches_full_test_accuracy_and_writes_metrics_and_figures() {
     let output = run(&[], dir.path());
     let all = text(&output);
     assert!(output.status.success(), "{all}");
-    let last = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
+    let last = last_line(&output);
     assert!(last.starts_with("result: test_accuracy=1.0000"), "{last}");
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
-            .unwrap();
+    let metrics = metrics(dir.path());
     assert_eq!(metrics["project"], "01-perceptron");
     assert_eq!(metrics["metrics"]["test_accuracy"], 1.0);
     assert!(metrics["metrics"]["updates"].as_u64().unwrap() > 0);

@@ -2,7 +2,7 @@
 //! never stopped (same flags, seed and threads): every field of `metrics.json` but the
 //! timings, and the curves drawn from the whole history.
 
-use run::cli_test::{assert_clean_failure, assert_resume_matches_unbroken, run_binary};
+use run::cli_test::{assert_resume_matches_unbroken, assert_resume_refused, run_binary, with_flag};
 
 /// Four short epochs on 1,000 digits, with the cosine schedule and momentum (the defaults).
 const FLAGS: [&str; 10] = [
@@ -44,12 +44,11 @@ fn resuming_with_other_settings_fails_before_the_work() {
     let dir = tempfile::tempdir().unwrap();
     let output = run_binary(BINARY, &FLAGS, dir.path());
     assert!(output.status.success(), "{}", run::cli_test::text(&output));
-    let mut args: Vec<&str> = FLAGS.iter().copied().chain(["--resume"]).collect();
-    args[1] = "5"; // --epochs
-    let message = assert_clean_failure(&run_binary(BINARY, &args, dir.path()));
-    assert!(
-        message.contains("epochs=4 (saved) vs epochs=5 (now)"),
-        "{message}"
+    let message = assert_resume_refused(
+        BINARY,
+        &with_flag(&FLAGS, "--epochs", "5"),
+        dir.path(),
+        "epochs=4 (saved) vs epochs=5 (now)",
     );
     assert!(
         !message.contains("epoch 1/"),

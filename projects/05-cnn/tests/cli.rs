@@ -1,25 +1,17 @@
 //! The binary as a user runs it: a short training run that learns, a checkpoint that `eval`
 //! and `predict` agree on, any MNIST-format folder, and errors with the right exit status.
 
-use run::cli_test::{assert_clean_failure, text};
+use run::cli_test::{arg, assert_clean_failure, run_args, text};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_05-cnn"))
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
+    run_args(env!("CARGO_BIN_EXE_05-cnn"), args)
 }
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 /// The value of `name=` in the `result:` line.
@@ -62,7 +54,7 @@ fn a_short_run_learns_and_eval_and_predict_agree_on_its_checkpoint() {
         "--test-limit",
         "300",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     let all = text(&output);
     assert!(output.status.success(), "{all}");
@@ -99,7 +91,7 @@ fn a_short_run_learns_and_eval_and_predict_agree_on_its_checkpoint() {
     let eval = run(&[
         "eval",
         "--checkpoint",
-        s(&checkpoint),
+        arg(&checkpoint),
         "--test-limit",
         "300",
         "--threads",
@@ -138,8 +130,14 @@ fn a_short_run_learns_and_eval_and_predict_agree_on_its_checkpoint() {
         photos.push(path);
     }
     let predictions = |paths: &[PathBuf]| -> Vec<usize> {
-        let mut args = vec!["predict", "--checkpoint", s(&checkpoint), "--threads", "2"];
-        args.extend(paths.iter().map(|p| s(p)));
+        let mut args = vec![
+            "predict",
+            "--checkpoint",
+            arg(&checkpoint),
+            "--threads",
+            "2",
+        ];
+        args.extend(paths.iter().map(|p| arg(p)));
         let output = run(&args);
         assert!(output.status.success(), "{}", text(&output));
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -205,7 +203,7 @@ fn with_a_validation_split_the_run_measures_only_the_held_out_training_images() 
         "--validation",
         "500",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     let all = text(&output);
     assert!(output.status.success(), "{all}");
@@ -278,9 +276,9 @@ fn any_mnist_format_folder_trains_whatever_its_class_count_and_image_size() {
         "--epochs",
         "2",
         "--data-dir",
-        s(dir.path()),
+        arg(dir.path()),
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     let all = text(&output);
     assert!(output.status.success(), "{all}");
@@ -293,9 +291,9 @@ fn any_mnist_format_folder_trains_whatever_its_class_count_and_image_size() {
     let eval = run(&[
         "eval",
         "--checkpoint",
-        s(&out.join("model.safetensors")),
+        arg(&out.join("model.safetensors")),
         "--data-dir",
-        s(dir.path()),
+        arg(dir.path()),
     ]);
     assert!(
         (result_value(&eval, "test_accuracy") - accuracy).abs() < 1e-9,
@@ -317,7 +315,7 @@ fn bad_flags_are_usage_errors_with_status_2() {
         &["eval", "--epochs", "3"],
     ] {
         let mut all = args.to_vec();
-        all.extend(["--out", s(dir.path())]);
+        all.extend(["--out", arg(dir.path())]);
         let output = run(&all);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
     }
@@ -330,9 +328,9 @@ fn a_folder_without_mnist_names_the_missing_file() {
     let output = run(&[
         "--quiet",
         "--data-dir",
-        s(dir.path()),
+        arg(dir.path()),
         "--out",
-        s(&dir.path().join("o")),
+        arg(&dir.path().join("o")),
     ]);
     let all = assert_clean_failure(&output);
     assert!(all.contains("train-images-idx3-ubyte"), "{all}");
@@ -346,13 +344,13 @@ fn unreadable_checkpoints_and_non_images_get_clear_errors() {
     std::fs::write(&garbage, b"this is not a checkpoint at all").unwrap();
     for checkpoint in [&missing, &garbage] {
         for sub in ["eval", "predict"] {
-            let mut args = vec![sub, "--checkpoint", s(checkpoint)];
+            let mut args = vec![sub, "--checkpoint", arg(checkpoint)];
             if sub == "predict" {
                 args.push("digit.png");
             }
             let output = run(&args);
             let all = assert_clean_failure(&output);
-            assert!(all.contains(s(checkpoint)), "{all}");
+            assert!(all.contains(arg(checkpoint)), "{all}");
         }
     }
 
@@ -372,9 +370,9 @@ fn unreadable_checkpoints_and_non_images_get_clear_errors() {
         (&blank, "no ink"),
         (&dir.path().join("missing.png"), "cannot read"),
     ] {
-        let output = run(&["predict", "--checkpoint", s(&checkpoint), s(file)]);
+        let output = run(&["predict", "--checkpoint", arg(&checkpoint), arg(file)]);
         let all = assert_clean_failure(&output);
-        assert!(all.contains(s(file)) && all.contains(words), "{all}");
+        assert!(all.contains(arg(file)) && all.contains(words), "{all}");
     }
 }
 
@@ -391,7 +389,7 @@ fn a_diverging_run_stops_and_says_to_lower_the_learning_rate() {
         "--test-limit",
         "100",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     let all = assert_clean_failure(&output);
     assert!(all.contains("diverged") && all.contains("--lr"), "{all}");
@@ -412,8 +410,8 @@ fn a_malformed_threads_variable_is_the_same_clear_error_for_training_and_eval() 
     let expected = "error: the environment variable SMALLNETS_THREADS is \"many\"; set it to a \
                     whole number of threads from 1 up, or unset it to use every core";
     let out = dir.path().join("out");
-    let training = with_variable(&["--quiet", "--out", s(&out)]);
-    let eval = with_variable(&["eval", "--checkpoint", s(&checkpoint)]);
+    let training = with_variable(&["--quiet", "--out", arg(&out)]);
+    let eval = with_variable(&["eval", "--checkpoint", arg(&checkpoint)]);
     for output in [&training, &eval] {
         let all = assert_clean_failure(output);
         assert_eq!(
@@ -423,7 +421,7 @@ fn a_malformed_threads_variable_is_the_same_clear_error_for_training_and_eval() 
         );
     }
     // `--threads` wins over the variable: eval gets as far as the missing checkpoint.
-    let eval = with_variable(&["eval", "--threads", "1", "--checkpoint", s(&checkpoint)]);
+    let eval = with_variable(&["eval", "--threads", "1", "--checkpoint", arg(&checkpoint)]);
     let all = assert_clean_failure(&eval);
     assert!(
         !all.contains("SMALLNETS_THREADS") && all.contains("none.safetensors"),

@@ -2,8 +2,10 @@
 //! never stopped (same flags, seed and threads): every field of `metrics.json` but the
 //! timings, and the curves drawn from the whole history.
 
-use run::cli_test::{assert_clean_failure, assert_resume_matches_unbroken, run_binary, text};
-use std::path::Path;
+use run::cli_test::{
+    assert_resume_matches_unbroken, assert_resume_refusals,
+    assert_resuming_a_finished_run_changes_nothing,
+};
 
 /// Four short epochs that use every random stream and the schedule: LeNet-5 on 320 images,
 /// shuffled, augmented, with the cosine learning rate.
@@ -26,11 +28,6 @@ const FLAGS: [&str; 14] = [
 
 const BINARY: &str = env!("CARGO_BIN_EXE_05-cnn");
 
-fn run(extra: &[&str], out: &Path) -> std::process::Output {
-    let args: Vec<&str> = FLAGS.iter().chain(extra).copied().collect();
-    run_binary(BINARY, &args, out)
-}
-
 #[test]
 fn a_killed_run_resumed_ends_with_the_numbers_of_an_unbroken_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,37 +47,25 @@ fn a_killed_run_resumed_ends_with_the_numbers_of_an_unbroken_run() {
     );
 
     // Resuming a finished run changes nothing: it has no epoch left to train.
-    let resumed = dir.path().join("resumed");
-    let output = run(&["--resume"], &resumed);
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains(": 4 epoch(s)"), "{}", text(&output));
-    run::cli_test::assert_same_metrics(&dir.path().join("unbroken"), &resumed, &[]);
+    assert_resuming_a_finished_run_changes_nothing(BINARY, &FLAGS, dir.path(), &[": 4 epoch(s)"]);
 }
 
 #[test]
 fn resuming_with_other_settings_or_without_a_checkpoint_fails_before_the_work() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let output = run(&["--resume"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("model.safetensors") && message.contains("without --resume"),
-        "{message}"
-    );
-
-    let output = run(&[], &out);
-    assert!(output.status.success(), "{}", text(&output));
-    let output = run(&["--resume", "--lr", "0.01"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("lr=0.001 (saved) vs lr=0.01 (now)"),
-        "{message}"
+    let messages = assert_resume_refusals(
+        BINARY,
+        &FLAGS,
+        &dir.path().join("run"),
+        "model.safetensors",
+        &[
+            ("--lr", "0.01", "lr=0.001 (saved) vs lr=0.01 (now)"),
+            ("--seed", "9", "--seed 42"),
+        ],
     );
     assert!(
-        !message.contains("epoch 1/"),
-        "it trained first:\n{message}"
+        !messages[1].contains("epoch 1/"),
+        "it trained first:\n{}",
+        messages[1]
     );
-    let output = run(&["--resume", "--seed", "9"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(message.contains("--seed 42"), "{message}");
 }

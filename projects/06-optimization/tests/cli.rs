@@ -1,20 +1,11 @@
 //! The binary as a user runs it: every experiment shrunk by `--quick`, what each writes, the
 //! same numbers on one thread as on two, and errors with the right exit status.
 
-use run::cli_test::{assert_clean_failure, metrics, text};
-use std::path::Path;
-use std::process::{Command, Output};
+use run::cli_test::{arg, assert_clean_failure, metrics, run_args, text};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_06-optimization"))
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
+    run_args(env!("CARGO_BIN_EXE_06-optimization"), args)
 }
 
 /// What each experiment writes besides metrics.json, metrics.md, table.md, results.json.
@@ -52,7 +43,7 @@ const FIGURES: [(&str, &[&str]); 7] = [
 fn the_whole_lab_runs_quickly_and_writes_every_experiment_into_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lab");
-    let output = run(&["--quick", "--quiet", "--threads", "2", "--out", s(&out)]);
+    let output = run(&["--quick", "--quiet", "--threads", "2", "--out", arg(&out)]);
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     println!("{all}");
@@ -100,7 +91,7 @@ fn one_experiment_writes_into_out_and_gives_the_same_numbers_on_one_thread_as_on
             "--threads",
             threads,
             "--out",
-            s(&out),
+            arg(&out),
         ]);
         assert!(output.status.success(), "{}", text(&output));
         for file in [
@@ -130,7 +121,7 @@ fn bad_flags_are_usage_errors_with_status_2() {
         &["--quick", "search"],
     ] {
         let mut all = args.to_vec();
-        all.extend(["--out", s(dir.path())]);
+        all.extend(["--out", arg(dir.path())]);
         let output = run(&all);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
     }
@@ -144,9 +135,9 @@ fn a_folder_without_mnist_names_the_missing_file() {
         "init",
         "--quick",
         "--data-dir",
-        s(dir.path()),
+        arg(dir.path()),
         "--out",
-        s(&dir.path().join("o")),
+        arg(&dir.path().join("o")),
     ]);
     let all = assert_clean_failure(&output);
     assert!(all.contains("train-images-idx3-ubyte"), "{all}");
@@ -157,7 +148,7 @@ fn an_unwritable_output_folder_fails_before_any_training() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("a-file");
     std::fs::write(&blocker, "not a folder").unwrap();
-    let output = run(&["small-data", "--quick", "--out", s(&blocker.join("run"))]);
+    let output = run(&["small-data", "--quick", "--out", arg(&blocker.join("run"))]);
     let all = assert_clean_failure(&output);
     assert!(all.contains("a-file") && all.contains("--out"), "{all}");
     assert!(

@@ -1,20 +1,14 @@
 //! The binary as a user runs it: a short run of every part, sampling from its checkpoint,
 //! a text of one's own, and errors that name the file, flag or character at fault.
 
-use run::cli_test::{assert_clean_failure, assert_usage_errors, metrics, text};
-use std::path::Path;
-use std::process::{Command, Output};
+use run::cli_test::{
+    arg, assert_clean_failure, assert_positive_metrics, assert_usage_errors, metrics, run_args,
+    text,
+};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_07-rnn"))
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
+    run_args(env!("CARGO_BIN_EXE_07-rnn"), args)
 }
 
 /// A quick run's arguments: every part, a few steps each, on a slice of the data.
@@ -39,22 +33,20 @@ const QUICK: [&str; 14] = [
 fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let output = run(&[&QUICK[..], &["--out", s(&out)]].concat());
+    let output = run(&[&QUICK[..], &["--out", arg(&out)]].concat());
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     let m = metrics(&out);
-    for key in [
-        "val_loss",
-        "names_test_loss",
-        "ngram4_val_loss",
-        "bigram_names_test_loss",
-        "minimal_val_loss",
-    ] {
-        let value = m["metrics"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no {key} in {m}"));
-        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
-    }
+    assert_positive_metrics(
+        &m,
+        &[
+            "val_loss",
+            "names_test_loss",
+            "ngram4_val_loss",
+            "bigram_names_test_loss",
+            "minimal_val_loss",
+        ],
+    );
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
     run::cli_test::assert_svg_figures(&out, &["loss_time.svg", "minimal_loss.svg"]);
     for file in [
@@ -73,7 +65,7 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
         let output = run(&[
             "sample",
             "--checkpoint",
-            s(&checkpoint),
+            arg(&checkpoint),
             "--prompt",
             "ROMEO:",
             "--length",
@@ -100,7 +92,7 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
         let output = run(&[
             "sample",
             "--checkpoint",
-            s(&out.join("names.safetensors")),
+            arg(&out.join("names.safetensors")),
             "--prompt",
             "a",
             "--length",
@@ -126,12 +118,12 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
 fn a_prompt_with_characters_the_model_never_saw_names_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let quick = [&QUICK[..], &["--part", "batched", "--out", s(&out)]].concat();
+    let quick = [&QUICK[..], &["--part", "batched", "--out", arg(&out)]].concat();
     assert!(run(&quick).status.success());
     let output = run(&[
         "sample",
         "--checkpoint",
-        s(&out.join("model.safetensors")),
+        arg(&out.join("model.safetensors")),
         "--prompt",
         "Roméo€",
     ]);
@@ -157,7 +149,7 @@ fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
     let output = run(&[
         "--quiet",
         "--text",
-        s(&poem),
+        arg(&poem),
         "--part",
         "batched",
         "--steps",
@@ -165,7 +157,7 @@ fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
         "--hidden",
         "16",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(metrics(&out)["dataset"], "poem");
@@ -181,7 +173,7 @@ fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
         (&binary, "not UTF-8 text"),
         (&short, "holds only 27 characters, too short to train on"),
     ] {
-        let output = run(&["--quiet", "--text", s(file), "--out", s(&out)]);
+        let output = run(&["--quiet", "--text", arg(file), "--out", arg(&out)]);
         let all = assert_clean_failure(&output);
         println!("{all}");
         assert!(

@@ -5,8 +5,10 @@
 //! and once in the middle of a pass over the names (the text part then only reloads its
 //! finished checkpoint). Part 1, min-char-rnn, simply runs again.
 
-use run::cli_test::{assert_clean_failure, assert_resume_matches_unbroken, run_binary, text};
-use std::path::Path;
+use run::cli_test::{
+    assert_resume_matches_unbroken, assert_resume_refusals,
+    assert_resuming_a_finished_run_changes_nothing, sample_texts,
+};
 
 /// A short run of every part that uses every random stream: pass offsets and orders,
 /// samples, names.
@@ -39,21 +41,6 @@ const SAME_FILES: [&str; 5] = [
     "minimal_samples.md",
 ];
 
-fn run(extra: &[&str], out: &Path) -> std::process::Output {
-    let args: Vec<&str> = FLAGS.iter().chain(extra).copied().collect();
-    run_binary(BINARY, &args, out)
-}
-
-/// The sample texts of `samples.md`, without their headings.
-fn sample_texts(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("samples.md"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("**"))
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn a_run_killed_mid_text_resumed_ends_with_the_numbers_of_an_unbroken_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,11 +68,12 @@ fn a_run_killed_mid_text_resumed_ends_with_the_numbers_of_an_unbroken_run() {
     assert_eq!(sample_texts(&unbroken), sample_texts(&resumed));
 
     // Resuming a finished run changes nothing: neither part has a step left to train.
-    let output = run(&["--resume"], &resumed);
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("240 step(s)"), "{}", text(&output));
-    assert!(text(&output).contains("120 step(s)"), "{}", text(&output));
-    run::cli_test::assert_same_metrics(&unbroken, &resumed, &[]);
+    assert_resuming_a_finished_run_changes_nothing(
+        BINARY,
+        &FLAGS,
+        dir.path(),
+        &["240 step(s)", "120 step(s)"],
+    );
     assert_eq!(sample_texts(&unbroken), sample_texts(&resumed));
 }
 
@@ -114,33 +102,20 @@ fn a_run_killed_mid_names_resumed_ends_with_the_numbers_of_an_unbroken_run() {
 #[test]
 fn resuming_with_other_settings_or_without_a_checkpoint_fails_before_the_work() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let output = run(&["--resume"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("model.safetensors") && message.contains("without --resume"),
-        "{message}"
+    assert_resume_refusals(
+        BINARY,
+        &FLAGS,
+        &dir.path().join("run"),
+        "model.safetensors",
+        &[
+            ("--lr", "0.01", "lr=0.002 (saved) vs lr=0.01 (now)"),
+            // Another cut of the text is another run.
+            (
+                "--text-limit",
+                "30000",
+                "text_limit=20000 (saved) vs text_limit=30000 (now)",
+            ),
+            ("--seed", "9", "--seed 42"),
+        ],
     );
-
-    let output = run(&[], &out);
-    assert!(output.status.success(), "{}", text(&output));
-    let output = run(&["--resume", "--lr", "0.01"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("lr=0.002 (saved) vs lr=0.01 (now)"),
-        "{message}"
-    );
-    // Another cut of the text is another run.
-    let mut other_cut: Vec<&str> = FLAGS.to_vec();
-    other_cut[1] = "30000";
-    other_cut.push("--resume");
-    let output = run_binary(BINARY, &other_cut, &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("text_limit=20000 (saved) vs text_limit=30000 (now)"),
-        "{message}"
-    );
-    let output = run(&["--resume", "--seed", "9"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(message.contains("--seed 42"), "{message}");
 }

@@ -64,9 +64,7 @@ impl From<CellArg> for Cell {
 #[derive(Args, Clone)]
 struct ModelArgs {
     #[command(flatten)]
-    common: run::CommonArgs,
-    #[command(flatten)]
-    text: charlm::cli::TextArgs,
+    base: charlm::cli::RunArgs,
     /// Units per recurrent layer.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
     hidden: u32,
@@ -131,18 +129,8 @@ struct SampleArgs {
         default_value = "runs/08-lstm/model.safetensors"
     )]
     checkpoint: PathBuf,
-    /// The text to start from; the model continues it.
-    #[arg(long, default_value = "ROMEO:")]
-    prompt: String,
-    /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
-    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
-    temperature: f32,
-    /// Characters to write after the prompt.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    length: u32,
-    /// Seed of the draws: the same command prints the same text.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    sample: charlm::cli::PromptArgs,
 }
 
 fn dropout_probability(s: &str) -> Result<f32, String> {
@@ -202,7 +190,7 @@ impl ModelArgs {
         ];
         // Only when given, so that the configuration line of a default run stays short;
         // `--resume` refuses a run on another text, or another cut or measure of it.
-        settings.extend(self.text.settings());
+        settings.extend(self.base.text.settings());
         if let Some(n) = self.eval_chars {
             settings.push(("eval_chars", n.to_string()));
         }
@@ -217,7 +205,7 @@ fn start(
     let mut settings = project_args.settings();
     settings.extend_from_slice(extra);
     #[cfg_attr(not(feature = "learner"), allow(unused_mut))] // on_your_code needs it mutable
-    let mut session = run::Session::start("08-lstm", &project_args.common, &settings)?;
+    let mut session = run::Session::start("08-lstm", &project_args.base.common, &settings)?;
     #[cfg(feature = "learner")]
     session.on_your_code(lstm::YOUR_FUNCTIONS);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
@@ -339,7 +327,7 @@ struct Saving {
 /// The text (Tiny Shakespeare or `--text`), cut to `--text-limit`, and its name.
 fn load_text(args: &ModelArgs, session: &run::Session) -> anyhow::Result<(Text, String)> {
     let (batch, seq_len) = (args.batch_size as usize, args.seq_len as usize);
-    args.text.load(&session.data_dir, batch, seq_len)
+    args.base.text.load(&session.data_dir, batch, seq_len)
 }
 
 /// Trains `model` with a progress bar, prints the curve, and returns the training and a
@@ -614,16 +602,16 @@ fn round(value: f64, decimals: i32) -> f64 {
 
 fn sample(args: SampleArgs) -> anyhow::Result<()> {
     let (model, vocab) = checkpoint::load(&args.checkpoint)?;
-    let prompt = charlm::sample::encode_prompt(&vocab, &args.prompt)
-        .with_context(|| format!("--prompt {:?}", args.prompt))?;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let prompt = charlm::sample::encode_prompt(&vocab, &args.sample.prompt)
+        .with_context(|| format!("--prompt {:?}", args.sample.prompt))?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.sample.seed);
     let text = train::generate(
         &model,
         &prompt,
-        args.length as usize,
-        args.temperature,
+        args.sample.length as usize,
+        args.sample.temperature,
         &mut rng,
     );
-    println!("{}{}", args.prompt, vocab.decode(&text));
+    println!("{}{}", args.sample.prompt, vocab.decode(&text));
     Ok(())
 }

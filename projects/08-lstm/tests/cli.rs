@@ -1,20 +1,14 @@
 //! The binary as a user runs it: a short run, sampling from its checkpoint, a text of one's
 //! own, the comparison, and errors that name the file, flag or character at fault.
 
-use run::cli_test::{assert_clean_failure, assert_usage_errors, metrics, text};
-use std::path::Path;
-use std::process::{Command, Output};
+use run::cli_test::{
+    arg, assert_clean_failure, assert_positive_metrics, assert_usage_errors, metrics, run_args,
+    text,
+};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_08-lstm"))
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
+    run_args(env!("CARGO_BIN_EXE_08-lstm"), args)
 }
 
 const QUICK: [&str; 9] = [
@@ -33,16 +27,11 @@ const QUICK: [&str; 9] = [
 fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let output = run(&[&QUICK[..], &["--out", s(&out)]].concat());
+    let output = run(&[&QUICK[..], &["--out", arg(&out)]].concat());
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     let m = metrics(&out);
-    for key in ["val_loss", "best_ngram_val_loss"] {
-        let value = m["metrics"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no {key} in {m}"));
-        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
-    }
+    assert_positive_metrics(&m, &["val_loss", "best_ngram_val_loss"]);
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
     run::cli_test::assert_svg_figures(&out, &["loss_time.svg"]);
     for file in ["samples.md", "baselines.md", "speed.json"] {
@@ -53,7 +42,7 @@ fn a_short_run_writes_its_results_and_sampling_its_checkpoint_repeats_itself() {
         let output = run(&[
             "sample",
             "--checkpoint",
-            s(&checkpoint),
+            arg(&checkpoint),
             "--prompt",
             "ROMEO:",
             "--length",
@@ -78,7 +67,7 @@ fn every_cell_trains_and_the_comparison_tables_them() {
     let dir = tempfile::tempdir().unwrap();
     for cell in ["rnn", "gru"] {
         let out = dir.path().join(cell);
-        let output = run(&[&QUICK[..], &["--cell", cell, "--out", s(&out)]].concat());
+        let output = run(&[&QUICK[..], &["--cell", cell, "--out", arg(&out)]].concat());
         assert!(output.status.success(), "{}", text(&output));
     }
     let out = dir.path().join("compare");
@@ -94,7 +83,7 @@ fn every_cell_trains_and_the_comparison_tables_them() {
         "--seconds",
         "0.5",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     assert!(output.status.success(), "{}", text(&output));
     let table = std::fs::read_to_string(out.join("compare.md")).unwrap();
@@ -108,13 +97,13 @@ fn every_cell_trains_and_the_comparison_tables_them() {
 fn a_prompt_with_characters_the_model_never_saw_names_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    assert!(run(&[&QUICK[..], &["--out", s(&out)]].concat())
+    assert!(run(&[&QUICK[..], &["--out", arg(&out)]].concat())
         .status
         .success());
     let output = run(&[
         "sample",
         "--checkpoint",
-        s(&out.join("model.safetensors")),
+        arg(&out.join("model.safetensors")),
         "--prompt",
         "Roméo€",
     ]);
@@ -142,13 +131,13 @@ fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
     let output = run(&[
         "--quiet",
         "--text",
-        s(&poem),
+        arg(&poem),
         "--steps",
         "4",
         "--hidden",
         "16",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(metrics(&out)["dataset"], "poem");
@@ -160,7 +149,7 @@ fn a_text_of_ones_own_trains_and_bad_ones_are_named() {
         (&empty, "the file is empty"),
         (&short, "holds only 27 characters, too short to train on"),
     ] {
-        let output = run(&["--quiet", "--text", s(file), "--out", s(&out)]);
+        let output = run(&["--quiet", "--text", arg(file), "--out", arg(&out)]);
         let all = assert_clean_failure(&output);
         assert!(
             all.contains(&format!("{}: {says}", file.display())),

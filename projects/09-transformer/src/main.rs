@@ -41,9 +41,7 @@ enum Command {
 #[derive(Args)]
 struct TrainArgs {
     #[command(flatten)]
-    common: run::CommonArgs,
-    #[command(flatten)]
-    text: charlm::cli::TextArgs,
+    base: charlm::cli::RunArgs,
     #[command(flatten)]
     resume: run::resume::ResumeArgs,
     /// Training steps (each on --batch-size windows of --seq-len characters).
@@ -106,21 +104,11 @@ struct SampleArgs {
         default_value = "runs/09-transformer/model.safetensors"
     )]
     checkpoint: PathBuf,
-    /// The text to start from; the model continues it.
-    #[arg(long, default_value = "ROMEO:")]
-    prompt: String,
-    /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
-    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
-    temperature: f32,
+    #[command(flatten)]
+    sample: charlm::cli::PromptArgs,
     /// Draw each character among the K likeliest only (0: among all).
     #[arg(long, value_name = "K", default_value_t = 0)]
     top_k: usize,
-    /// Characters to write after the prompt.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    length: u32,
-    /// Seed of the draws: the same command prints the same text.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
     /// Recompute the whole context for every character instead of keeping a key-value
     /// cache (the same text, more slowly).
     #[arg(long)]
@@ -192,11 +180,11 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     ];
     // Only when given, so that the configuration line of a default run stays short;
     // `--resume` refuses a run on another text, or another cut of it, or other evaluations.
-    settings.extend(args.text.settings());
+    settings.extend(args.base.text.settings());
     if let Some(n) = args.eval_every {
         settings.push(("eval_every", n.to_string()));
     }
-    let mut session = run::Session::start("09-transformer", &args.common, &settings)?;
+    let mut session = run::Session::start("09-transformer", &args.base.common, &settings)?;
     #[cfg(feature = "learner")]
     session.on_your_code(transformer::YOUR_FUNCTIONS);
     std::fs::create_dir_all(&session.out_dir).with_context(|| {
@@ -216,9 +204,9 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     )?;
     let history: History = resumed.history()?;
 
-    let text_path = args.text.path(&session.data_dir)?;
+    let text_path = args.base.text.path(&session.data_dir)?;
     let mut text = charlm::text::load_text(&text_path, config.batch, config.seq_len)?;
-    if let Some(limit) = args.text.text_limit {
+    if let Some(limit) = args.base.text.text_limit {
         text = limited(&text, limit as usize, config.seq_len, &text_path)?;
     }
     anyhow::ensure!(
@@ -229,7 +217,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         text.valid.len(),
         config.seq_len
     );
-    let dataset = args.text.dataset();
+    let dataset = args.base.text.dataset();
     charlm::cli::describe(&text);
 
     // The baselines the network must beat.
@@ -445,17 +433,17 @@ fn limited(
 
 fn sample(args: SampleArgs) -> anyhow::Result<()> {
     let (model, vocab) = checkpoint::load(&args.checkpoint)?;
-    let prompt = charlm::sample::encode_prompt(&vocab, &args.prompt)?;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let prompt = charlm::sample::encode_prompt(&vocab, &args.sample.prompt)?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.sample.seed);
     let how = Sampling {
-        temperature: args.temperature,
+        temperature: args.sample.temperature,
         top_k: (args.top_k > 0).then_some(args.top_k),
         cache: !args.no_cache,
     };
     let started = Instant::now();
-    let ids = generate(&model, &prompt, args.length as usize, how, &mut rng);
+    let ids = generate(&model, &prompt, args.sample.length as usize, how, &mut rng);
     let seconds = started.elapsed().as_secs_f64();
-    println!("{}{}", args.prompt, vocab.decode(&ids));
+    println!("{}{}", args.sample.prompt, vocab.decode(&ids));
     eprintln!(
         "{} characters in {:.2} s ({:.0} per second, {})",
         ids.len(),

@@ -1,20 +1,14 @@
 //! The binary as a user runs it: a short run, sampling from its checkpoint with and without
 //! the cache, a text of one's own, and errors that name the file or flag at fault.
 
-use run::cli_test::{assert_clean_failure, assert_usage_errors, metrics, text};
-use std::path::Path;
-use std::process::{Command, Output};
+use run::cli_test::{
+    arg, assert_clean_failure, assert_positive_metrics, assert_usage_errors, metrics, run_args,
+    text,
+};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_09-transformer"))
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
+    run_args(env!("CARGO_BIN_EXE_09-transformer"), args)
 }
 
 const QUICK: [&str; 17] = [
@@ -41,16 +35,11 @@ const QUICK: [&str; 17] = [
 fn a_short_run_writes_its_results_and_sampling_repeats_itself_with_or_without_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let output = run(&[&QUICK[..], &["--out", s(&out)]].concat());
+    let output = run(&[&QUICK[..], &["--out", arg(&out)]].concat());
     let all = text(&output);
     assert!(output.status.success(), "{all}");
     let m = metrics(&out);
-    for key in ["val_loss", "ngram4_val_loss"] {
-        let value = m["metrics"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("no {key} in {m}"));
-        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
-    }
+    assert_positive_metrics(&m, &["val_loss", "ngram4_val_loss"]);
     assert!(m["train_seconds"].as_f64().unwrap() > 0.0);
     run::cli_test::assert_svg_figures(&out, &["loss_time.svg", "attention.svg"]);
     for file in ["samples.md", "baselines.md", "speed.json"] {
@@ -62,7 +51,7 @@ fn a_short_run_writes_its_results_and_sampling_repeats_itself_with_or_without_th
             &[
                 "sample",
                 "--checkpoint",
-                s(&checkpoint),
+                arg(&checkpoint),
                 "--prompt",
                 "ROMEO:",
                 "--length",
@@ -101,7 +90,7 @@ fn a_text_of_ones_own_trains_with_its_own_vocabulary() {
     let line = "fn main() { println!(\"hello, attention\"); }\n";
     std::fs::write(&own, line.repeat(200)).unwrap();
     let out = dir.path().join("run");
-    let output = run(&[&QUICK[..], &["--text", s(&own), "--out", s(&out)]].concat());
+    let output = run(&[&QUICK[..], &["--text", arg(&own), "--out", arg(&out)]].concat());
     assert!(output.status.success(), "{}", text(&output));
     let m = metrics(&out);
     assert_eq!(m["dataset"], "own");
@@ -131,7 +120,15 @@ fn bad_flags_and_files_get_clear_errors() {
         ],
         &out,
     );
-    let output = run(&["--quiet", "--width", "30", "--heads", "4", "--out", s(&out)]);
+    let output = run(&[
+        "--quiet",
+        "--width",
+        "30",
+        "--heads",
+        "4",
+        "--out",
+        arg(&out),
+    ]);
     let message = assert_clean_failure(&output);
     assert!(
         message.contains("--width") && message.contains("--heads"),
@@ -140,12 +137,12 @@ fn bad_flags_and_files_get_clear_errors() {
 
     let short = dir.path().join("short.txt");
     std::fs::write(&short, "too short").unwrap();
-    let output = run(&[&QUICK[..], &["--text", s(&short), "--out", s(&out)]].concat());
+    let output = run(&[&QUICK[..], &["--text", arg(&short), "--out", arg(&out)]].concat());
     let message = assert_clean_failure(&output);
     assert!(message.contains("short.txt"), "{message}");
 
     let missing = dir.path().join("nothing.safetensors");
-    let output = run(&["sample", "--checkpoint", s(&missing)]);
+    let output = run(&["sample", "--checkpoint", arg(&missing)]);
     let message = assert_clean_failure(&output);
     assert!(message.contains("nothing.safetensors"), "{message}");
 }

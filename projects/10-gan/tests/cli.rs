@@ -2,22 +2,14 @@
 //! `interpolate` use, an IDX file the data crate reads back, and errors with the right exit
 //! status.
 
-use run::cli_test::{assert_clean_failure, assert_usage_errors, text};
+use run::cli_test::{arg, assert_clean_failure, assert_usage_errors, run_args, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_10-gan");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .args(args)
-        .env_remove("SMALLNETS_THREADS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
+    run_args(BINARY, args)
 }
 
 /// A quick run of both parts into `out`: 300 steps on the mixture for each loss, 40 on MNIST
@@ -40,7 +32,7 @@ fn short_run(out: &Path) -> Output {
         "--scorer-train-limit",
         "4000",
         "--out",
-        s(out),
+        arg(out),
     ])
 }
 
@@ -113,13 +105,13 @@ fn a_short_run_writes_figures_metrics_and_a_generator_that_sample_and_interpolat
         run(&[
             "sample",
             "--checkpoint",
-            s(&checkpoint),
+            arg(&checkpoint),
             "--count",
             "20",
             "--png",
-            s(&png),
+            arg(&png),
             "--idx",
-            s(idx),
+            arg(idx),
         ])
     };
     let output = sample(&idx);
@@ -136,20 +128,20 @@ fn a_short_run_writes_figures_metrics_and_a_generator_that_sample_and_interpolat
     let output = run(&[
         "interpolate",
         "--checkpoint",
-        s(&checkpoint),
+        arg(&checkpoint),
         "--walks",
         "3",
         "--steps",
         "5",
         "--png",
-        s(&walk),
+        arg(&walk),
     ]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(walk.exists());
 
     // A checkpoint that is not a generator (the scorer) is refused with a clear message.
     let scorer = out.join("scorer.safetensors");
-    let output = run(&["sample", "--checkpoint", s(&scorer), "--png", s(&png)]);
+    let output = run(&["sample", "--checkpoint", arg(&scorer), "--png", arg(&png)]);
     let message = assert_clean_failure(&output);
     assert!(
         message.contains("scorer.safetensors") && message.contains("--checkpoint"),
@@ -173,7 +165,7 @@ fn the_mixture_part_alone_covers_modes_and_repeats_itself_with_the_same_seed() {
                 "--threads",
                 "2",
             ];
-            let output = run(&[&args[..], &["--seed", "42", "--out", s(&out)]].concat());
+            let output = run(&[&args[..], &["--seed", "42", "--out", arg(&out)]].concat());
             assert!(output.status.success(), "{}", text(&output));
             run::cli_test::metrics(&out)
         })
@@ -209,13 +201,13 @@ fn bad_flags_are_usage_errors() {
 fn a_missing_or_broken_checkpoint_is_a_clear_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nowhere.safetensors");
-    let output = run(&["sample", "--checkpoint", s(&missing)]);
+    let output = run(&["sample", "--checkpoint", arg(&missing)]);
     let message = assert_clean_failure(&output);
     assert!(message.contains("nowhere.safetensors"), "{message}");
 
     let broken = dir.path().join("broken.safetensors");
     std::fs::write(&broken, b"not a checkpoint at all").unwrap();
-    let output = run(&["interpolate", "--checkpoint", s(&broken)]);
+    let output = run(&["interpolate", "--checkpoint", arg(&broken)]);
     let message = assert_clean_failure(&output);
     assert!(message.contains("broken.safetensors"), "{message}");
 }
@@ -230,9 +222,9 @@ fn a_missing_dataset_or_an_unwritable_output_folder_fails_before_training() {
         "mnist",
         "--quiet",
         "--data-dir",
-        s(&empty),
+        arg(&empty),
         "--out",
-        s(&dir.path().join("o")),
+        arg(&dir.path().join("o")),
     ]);
     let message = assert_clean_failure(&output);
     assert!(message.contains("train-images-idx3-ubyte"), "{message}");
@@ -244,7 +236,7 @@ fn a_missing_dataset_or_an_unwritable_output_folder_fails_before_training() {
         "mixture",
         "--quiet",
         "--out",
-        s(&blocker.join("out")),
+        arg(&blocker.join("out")),
     ]);
     let message = assert_clean_failure(&output);
     assert!(

@@ -4,8 +4,10 @@
 //! game (the progress strip, the losses) and in the generator.
 
 use nn::Module;
-use run::cli_test::{assert_clean_failure, assert_resume_matches_unbroken, run_binary, text};
-use std::path::Path;
+use run::cli_test::{
+    assert_resume_matches_unbroken, assert_resume_refusals,
+    assert_resuming_a_finished_run_changes_nothing,
+};
 
 /// Both parts, small: four epochs of eight steps of a narrow DCGAN on 256 images, with every
 /// random stream the game has in use (the shuffle, the latent points, the `--monitor`
@@ -37,11 +39,6 @@ const FLAGS: [&str; 23] = [
 ];
 
 const BINARY: &str = env!("CARGO_BIN_EXE_10-gan");
-
-fn run(extra: &[&str], out: &Path) -> std::process::Output {
-    let args: Vec<&str> = FLAGS.iter().chain(extra).copied().collect();
-    run_binary(BINARY, &args, out)
-}
 
 #[test]
 fn a_killed_game_resumed_ends_with_the_numbers_of_an_unbroken_one() {
@@ -85,35 +82,23 @@ fn a_killed_game_resumed_ends_with_the_numbers_of_an_unbroken_one() {
     );
 
     // Resuming a finished run changes nothing: it has no epoch left to play.
-    let resumed = dir.path().join("resumed");
-    let output = run(&["--resume"], &resumed);
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains(": 4 epoch(s)"), "{}", text(&output));
-    run::cli_test::assert_same_metrics(&dir.path().join("unbroken"), &resumed, &[]);
+    assert_resuming_a_finished_run_changes_nothing(BINARY, &FLAGS, dir.path(), &[": 4 epoch(s)"]);
 }
 
 #[test]
 fn resuming_with_other_settings_or_without_a_checkpoint_fails_before_the_work() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let output = run(&["--resume"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("game.safetensors") && message.contains("without --resume"),
-        "{message}"
+    let messages = assert_resume_refusals(
+        BINARY,
+        &FLAGS,
+        &dir.path().join("run"),
+        "game.safetensors",
+        &[
+            ("--lr", "0.002", "lr=0.001 (saved) vs lr=0.002 (now)"),
+            ("--seed", "9", "--seed 42"),
+        ],
     );
-    assert!(!message.contains("part 1"), "it trained first:\n{message}");
-
-    let output = run(&[], &out);
-    assert!(output.status.success(), "{}", text(&output));
-    let output = run(&["--resume", "--lr", "0.002"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(
-        message.contains("lr=0.001 (saved) vs lr=0.002 (now)"),
-        "{message}"
-    );
-    assert!(!message.contains("part 1"), "it trained first:\n{message}");
-    let output = run(&["--resume", "--seed", "9"], &out);
-    let message = assert_clean_failure(&output);
-    assert!(message.contains("--seed 42"), "{message}");
+    for message in &messages[..2] {
+        assert!(!message.contains("part 1"), "it trained first:\n{message}");
+    }
 }

@@ -8,6 +8,40 @@ use std::path::{Path, PathBuf};
 use crate::text::{self, Text};
 use crate::Baseline;
 
+/// The flags a character model's training run opens with: those of every smallnets binary
+/// (`--seed --data-dir --out --threads --quiet`) and the text to train on. Flattened into
+/// each project's training flags, before its own (whose defaults and help differ per model).
+#[derive(Debug, Clone, clap::Args)]
+// Without this, clap shows the doc comment above as the `--help` text of the binaries.
+#[command(about = None, long_about = None)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: run::CommonArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+}
+
+/// The flags of a character model's `sample` command after its `--checkpoint` (whose default
+/// names each project's run folder): the prompt, and how to draw what follows it.
+#[derive(Debug, Clone, clap::Args)]
+// Without this, clap shows the doc comment above as the `--help` text of `sample`. (Its name
+// is the group's: a project's own `SampleArgs` flattening it in must be named otherwise.)
+#[command(about = None, long_about = None)]
+pub struct PromptArgs {
+    /// The text to start from; the model continues it.
+    #[arg(long, default_value = "ROMEO:")]
+    pub prompt: String,
+    /// Below 1: safer, more repetitive text; above 1: more surprising, more mistakes.
+    #[arg(long, default_value_t = 0.8, value_parser = run::flags::positive)]
+    pub temperature: f32,
+    /// Characters to write after the prompt.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub length: u32,
+    /// Seed of the draws: the same command prints the same text.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
 /// The text flags, flattened into each project's training flags.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TextArgs {

@@ -19,6 +19,46 @@ pub fn run_binary(binary: &str, args: &[&str], out: &Path) -> Output {
         .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"))
 }
 
+/// Runs `binary` with exactly `args` (nothing added: for subcommands, and for runs that give
+/// their own `--out`), with `SMALLNETS_THREADS` unset so that only `--threads` counts, and
+/// returns what it did.
+///
+/// # Panics
+/// If the binary cannot be started at all.
+pub fn run_args(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .env_remove("SMALLNETS_THREADS")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"))
+}
+
+/// A path as a command-line argument.
+///
+/// # Panics
+/// If the path is not UTF-8 (a test's temporary folders are).
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// `args` with `flag` set to `value`: its value replaced where `args` gives the flag (as
+/// `--flag value`), else the two appended.
+///
+/// ```
+/// use run::cli_test::with_flag;
+/// let flags = ["--steps", "10"];
+/// assert_eq!(with_flag(&flags, "--steps", "20"), ["--steps", "20"]);
+/// assert_eq!(with_flag(&flags, "--seed", "9"), ["--steps", "10", "--seed", "9"]);
+/// ```
+pub fn with_flag<'a>(args: &[&'a str], flag: &'a str, value: &'a str) -> Vec<&'a str> {
+    let mut args = args.to_vec();
+    match args.iter().position(|a| *a == flag) {
+        Some(i) if i + 1 < args.len() => args[i + 1] = value,
+        _ => args.extend([flag, value]),
+    }
+    args
+}
+
 /// Everything the run printed: standard output, then standard error.
 pub fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
@@ -38,6 +78,20 @@ pub fn metrics(dir: &Path) -> serde_json::Value {
     let path = dir.join("metrics.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Checks that `metrics.json` (as [`metrics`] reads it) has each of `keys` among its metrics,
+/// as a finite number above 0 (a loss, say).
+///
+/// # Panics
+/// If one is missing or is not such a number; the message names it.
+pub fn assert_positive_metrics(metrics: &serde_json::Value, keys: &[&str]) {
+    for key in keys {
+        let value = metrics["metrics"][key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {key} in {metrics}"));
+        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
+    }
 }
 
 /// Checks that each of `figures` exists in `dir` and is an SVG document.
@@ -230,4 +284,82 @@ pub fn assert_resume_matches_unbroken(
         );
     }
     printed
+}
+
+/// Checks that resuming the finished run of [`assert_resume_matches_unbroken`] (in
+/// `dir/resumed`, with the same `args` and `--resume`) changes nothing: it succeeds, prints
+/// each of `done` (the epochs or steps it found done, so that none is left to train), and
+/// leaves the unbroken run's `metrics.json` (in `dir/unbroken`) as it was.
+///
+/// # Panics
+/// If any of that fails.
+pub fn assert_resuming_a_finished_run_changes_nothing(
+    binary: &str,
+    args: &[&str],
+    dir: &Path,
+    done: &[&str],
+) {
+    let resumed = dir.join("resumed");
+    let resume: Vec<&str> = args.iter().copied().chain(["--resume"]).collect();
+    let output = run_binary(binary, &resume, &resumed);
+    let printed = text(&output);
+    assert!(output.status.success(), "{printed}");
+    for words in done {
+        assert!(printed.contains(words), "{printed}");
+    }
+    assert_same_metrics(&dir.join("unbroken"), &resumed, &[]);
+}
+
+/// Runs `binary` with `args` and `--resume` into `out` and checks that it is refused as a
+/// clean failure (see [`assert_clean_failure`]) whose message contains `expected`. Returns
+/// the message, for the caller's own checks (say, that nothing was trained first).
+///
+/// # Panics
+/// If the run is not refused so.
+pub fn assert_resume_refused(binary: &str, args: &[&str], out: &Path, expected: &str) -> String {
+    let resume: Vec<&str> = args.iter().copied().chain(["--resume"]).collect();
+    let message = assert_clean_failure(&run_binary(binary, &resume, out));
+    assert!(message.contains(expected), "{message}");
+    message
+}
+
+/// The refusals every resumable project checks, in `out` (a fresh folder): `--resume` with no
+/// checkpoint there fails cleanly, naming `checkpoint` and saying to run without `--resume`;
+/// then, after a whole run of `args`, `--resume` with any setting changed fails cleanly with
+/// the message expected: for each of `changes`, a flag, its other value and that message
+/// (see [`with_flag`]). Returns the messages, the missing checkpoint's first.
+///
+/// # Panics
+/// If any of that fails.
+pub fn assert_resume_refusals(
+    binary: &str,
+    args: &[&str],
+    out: &Path,
+    checkpoint: &str,
+    changes: &[(&str, &str, &str)],
+) -> Vec<String> {
+    let mut messages = vec![assert_resume_refused(binary, args, out, "without --resume")];
+    assert!(messages[0].contains(checkpoint), "{}", messages[0]);
+    let output = run_binary(binary, args, out);
+    assert!(output.status.success(), "{}", text(&output));
+    for &(flag, value, expected) in changes {
+        let changed = with_flag(args, flag, value);
+        messages.push(assert_resume_refused(binary, &changed, out, expected));
+    }
+    messages
+}
+
+/// The sample texts of a run's `samples.md` in `dir`, without their `**` headings (which give
+/// seconds of training, different in any two runs).
+///
+/// # Panics
+/// If there is no such file.
+pub fn sample_texts(dir: &Path) -> Vec<String> {
+    let path = dir.join("samples.md");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with("**"))
+        .map(str::to_owned)
+        .collect()
 }
