@@ -113,7 +113,16 @@ lstm_select_lr() {
     local best="" best_loss=""
     local table="| learning rate (\`--lr\`) | loss on the carved-off tenth of the training split, after $LSTM_SELECT_STEPS steps |"$'\n'"|---:|---:|"
     for lr in "${LSTM_CANDIDATE_LRS[@]}"; do
-        extra_run 08-lstm "select/lr-$lr" --text "$train_text" --steps "$LSTM_SELECT_STEPS" --lr "$lr"
+        local out="runs/book/08-lstm-select-lr-$lr"
+        echo "== 08-lstm --lr $lr on the training split -> $select/lr-$lr"
+        rm -rf "$out"
+        # A learning rate too high can diverge: that candidate's row says so, and the others run.
+        if ! cargo run --release --quiet --bin 08-lstm -- --quiet --out "$out" \
+            --text "$train_text" --steps "$LSTM_SELECT_STEPS" --lr "$lr"; then
+            table+=$'\n'"| $lr | diverged (the run stopped with an error) |"
+            continue
+        fi
+        copy_shown "$out" "$select/lr-$lr"
         local loss
         loss="$(jq -r '.metrics.val_loss' "$select/lr-$lr/metrics.json")"
         table+=$'\n'"$(printf '| %s | %.4f |' "$lr" "$loss")"

@@ -47,7 +47,7 @@ impl Default for TrainConfig {
         TrainConfig {
             seq_len: 64,
             batch: 32,
-            lr: 2e-3,
+            lr: 1e-2,
             final_lr_fraction: 0.05,
             clip: 1.0,
             steps: 5000,

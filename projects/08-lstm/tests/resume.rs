@@ -63,7 +63,7 @@ fn resuming_with_other_settings_or_without_a_checkpoint_fails_before_the_work() 
         &dir.path().join("run"),
         "model.safetensors",
         &[
-            ("--lr", "0.01", "lr=0.002 (saved) vs lr=0.01 (now)"),
+            ("--lr", "0.005", "lr=0.01 (saved) vs lr=0.005 (now)"),
             // Another cut of the text is another run.
             (
                 "--text-limit",
