@@ -11,7 +11,12 @@
 #   THREADS=1 STEPS=100 bash scripts/bench-transformer.sh
 #   TABLE_OUT=book/src/figures/09-transformer/bench.md bash scripts/bench-transformer.sh
 #   BENCH_VENV=/work/venvs/bench bash scripts/bench-transformer.sh   # an existing venv with torch
+#   ROUNDS=5 bash scripts/bench-transformer.sh   # more rounds (default 3)
 #   MEMORY_OUT=book/src/figures/09-transformer/memory.json bash scripts/bench-transformer.sh
+#
+# The three run in turn, ROUNDS times over (PyTorch, PyTorch fused, ours, PyTorch, ...), and
+# the table gives the median of each one's rounds with their range: on a shared machine one
+# run can be 10% slower than the next, and taking turns spreads any slow spell over all three.
 #
 # With MEMORY_OUT it also writes the peak memory of training steps alone at T = 64, 128 and
 # 256 (B = 12; examples/gpt_step_probe.rs, one process each), for chapter 9's memory remark.
@@ -46,31 +51,43 @@ bin="${CARGO_TARGET_DIR:-$root/target}/release/09-transformer"
 python_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: $(nproc) cores, $(uname -m); load before: $load_before" >&2
-results="$work/pytorch.jsonl"
-for fused in "" --sdpa; do
-    echo "PyTorch ${fused:-(attention written out)}, $steps steps on $threads threads..." >&2
-    "${python_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" "$root/scripts/bench_transformer.py" \
-        "$text" --threads "$threads" --steps "$steps" "${shape[@]}" $fused | tail -n 1 >> "$results"
+rounds="${ROUNDS:-3}"
+for round in $(seq 1 "$rounds"); do
+    for fused in "" --sdpa; do
+        echo "round $round of $rounds: PyTorch ${fused:-(attention written out)}, $steps steps on $threads threads..." >&2
+        "${python_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" "$root/scripts/bench_transformer.py" \
+            "$text" --threads "$threads" --steps "$steps" "${shape[@]}" $fused | tail -n 1 >> "$work/pytorch.jsonl"
+    done
+    echo "round $round of $rounds: 09-transformer, $steps steps on $threads threads..." >&2
+    "$bin" --quiet --threads "$threads" --steps "$steps" --eval-every "$steps" "${shape[@]}" \
+        --lr 1e-3 --text "$text" --out "$work/ours-$round" > "$work/ours.log" 2>&1
+    python3 -c 'import json, sys; print(json.dumps({"ms_per_step_median": json.load(open(sys.argv[1]))["ms_per_step"]}))' \
+        "$work/ours-$round/speed.json" >> "$work/ours.jsonl"
 done
-echo "09-transformer, $steps steps on $threads threads..." >&2
-"$bin" --quiet --threads "$threads" --steps "$steps" --eval-every "$steps" "${shape[@]}" \
-    --lr 1e-3 --text "$text" --out "$work/ours" > "$work/ours.log" 2>&1
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load after: $load_after" >&2
-python3 - "$work/ours/speed.json" "$results" "$threads" > "$work/table.md" <<'PY'
-import json, sys
-ours = json.load(open(sys.argv[1]))["ms_per_step"]
-rows = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
-print(f"| one training step: 4 layers, 4 heads, width 128, T 64, B 12, {sys.argv[3]} threads | ms/step (median) | 09-transformer vs this |")
-print("|---|---:|---:|")
-for r in rows:
-    print(f'| {r["implementation"]} {r["version"]} | {r["ms_per_step_median"]:.1f} | {r["ms_per_step_median"] / ours:.2f}x |')
-print(f"| 09-transformer (ours) | {ours:.1f} | |")
+python3 - "$work/ours.jsonl" "$work/pytorch.jsonl" "$threads" "$rounds" > "$work/table.md" <<'PY'
+import json, statistics, sys
+def runs(path):
+    return [json.loads(line) for line in open(path) if line.strip()]
+def summary(times):
+    return statistics.median(times), min(times), max(times)
+ours, ours_low, ours_high = summary([r["ms_per_step_median"] for r in runs(sys.argv[1])])
+peers = {}
+for r in runs(sys.argv[2]):
+    peers.setdefault(f'{r["implementation"]} {r["version"]}', []).append(r["ms_per_step_median"])
+rounds = sys.argv[4]
+print(f"| one training step: 4 layers, 4 heads, width 128, T 64, B 12, {sys.argv[3]} threads | ms/step (median of {rounds} runs) | range | 09-transformer vs this |")
+print("|---|---:|---:|---:|")
+for name, times in peers.items():
+    median, low, high = summary(times)
+    print(f"| {name} | {median:.1f} | {low:.1f}-{high:.1f} | {median / ours:.2f}x |")
+print(f"| 09-transformer (ours) | {ours:.1f} | {ours_low:.1f}-{ours_high:.1f} | |")
 PY
 {
     cat "$work/table.md"
     echo
-    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $threads threads, $steps steps after warm-up; load average (1, 5, 15 min) $load_before before and $load_after after. \"09-transformer vs this\" above 1 means 09-transformer is faster."
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $threads threads, each run $steps steps after warm-up (its median step), $rounds runs each, taking turns; load average (1, 5, 15 min) $load_before before and $load_after after. \"09-transformer vs this\" above 1 means 09-transformer is faster."
 } | tee "${TABLE_OUT:-/dev/null}"
 
 if [ -n "${MEMORY_OUT:-}" ]; then
