@@ -9,7 +9,8 @@
 #           nn.RNN (scripts/bench_rnn.py) against 07-rnn's, on THREADS threads: median ms/step.
 #   Part 3: 2 x 256 LSTM and GRU training steps (T 64, B 32, dropout 0.1, Adam, clipping),
 #           PyTorch's nn.LSTM / nn.GRU (scripts/bench_lstm.py) against 08-lstm's
-#           (its step_probe example), on THREADS threads: median ms/step. PARTS=3 for it alone.
+#           (its step_probe example), on THREADS threads: median ms/step, the two taking
+#           turns ROUNDS times (default 3). PARTS=3 for it alone.
 #
 #   bash scripts/bench-rnn.sh                                  # both parts
 #   PARTS=1 bash scripts/bench-rnn.sh                          # Part 1 only (numpy)
@@ -100,19 +101,29 @@ if [[ " $parts " == *" 3 "* ]]; then
     echo "building 08-lstm's step probe (release)..." >&2
     (cd "$root" && cargo build --release --quiet -p lstm --example step_probe)
     lstm_steps="${LSTM_STEPS:-100}"
-    echo "| Part 3: one training step, 2 x 256, T 64, B 32, $threads threads | PyTorch ms/step | 08-lstm ms/step | 08-lstm vs PyTorch |" >> "$tables"
-    echo "|---|---:|---:|---:|" >> "$tables"
+    # PyTorch and 08-lstm take turns, ROUNDS times, and each cell's row gives the median run
+    # of each and its range: one run each let a slow spell on a shared host land on one side.
+    rounds="${ROUNDS:-3}"
+    echo "| Part 3: one training step, 2 x 256, T 64, B 32, $threads threads | PyTorch ms/step (median of $rounds runs) | range | 08-lstm ms/step (median of $rounds runs) | range | 08-lstm vs PyTorch |" >> "$tables"
+    echo "|---|---:|---:|---:|---:|---:|" >> "$tables"
     for cell in lstm gru; do
-        echo "part 3: PyTorch $cell, $lstm_steps steps on $threads threads..." >&2
-        torch_json="$("${python_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" "$root/scripts/bench_lstm.py" \
-            "$text" --cell "$cell" --threads "$threads" --steps "$lstm_steps" | tail -n 1)"
-        echo "part 3: 08-lstm $cell, $lstm_steps steps on $threads threads..." >&2
-        ours_line="$("$target/release/examples/step_probe" "$cell" "$lstm_steps" "$threads")"
-        python3 - "$torch_json" "$ours_line" "$cell" >> "$tables" <<'EOF2'
-import json, re, sys
-torch = json.loads(sys.argv[1])
-ours = float(re.search(r"median ([0-9.]+) ms/step", sys.argv[2]).group(1))
-print(f'| {sys.argv[3].upper()} (PyTorch {torch["version"]}) | {torch["ms_per_step_median"]:.1f} | {ours:.1f} | {torch["ms_per_step_median"] / ours:.2f}x |')
+        : > "$work/torch-$cell.jsonl"
+        : > "$work/ours-$cell.txt"
+        for round in $(seq 1 "$rounds"); do
+            echo "part 3, round $round of $rounds: PyTorch $cell, $lstm_steps steps on $threads threads..." >&2
+            "${python_env[@]}" OMP_NUM_THREADS="$threads" "$venv/bin/python" "$root/scripts/bench_lstm.py" \
+                "$text" --cell "$cell" --threads "$threads" --steps "$lstm_steps" | tail -n 1 >> "$work/torch-$cell.jsonl"
+            echo "part 3, round $round of $rounds: 08-lstm $cell, $lstm_steps steps on $threads threads..." >&2
+            "$target/release/examples/step_probe" "$cell" "$lstm_steps" "$threads" >> "$work/ours-$cell.txt"
+        done
+        python3 - "$work/torch-$cell.jsonl" "$work/ours-$cell.txt" "$cell" >> "$tables" <<'EOF2'
+import json, re, statistics, sys
+torch = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+ours = [float(m) for m in re.findall(r"median ([0-9.]+) ms/step", open(sys.argv[2]).read())]
+theirs = [t["ms_per_step_median"] for t in torch]
+t, o = statistics.median(theirs), statistics.median(ours)
+print(f'| {sys.argv[3].upper()} (PyTorch {torch[0]["version"]}) | {t:.1f} | {min(theirs):.1f}-{max(theirs):.1f} '
+      f'| {o:.1f} | {min(ours):.1f}-{max(ours):.1f} | {t / o:.2f}x |')
 EOF2
     done
     echo >> "$tables"
@@ -122,5 +133,10 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load after: $load_after" >&2
 {
     cat "$tables"
-    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); Part 1 on 1 thread, $iterations iterations; Part 2 on $threads threads, $steps steps; load average (1, 5, 15 min) $load_before before and $load_after after. \"07-rnn vs this\" above 1 means 07-rnn is faster."
+    # The caption names only the parts that ran.
+    what=""
+    [[ " $parts " == *" 1 "* ]] && what+="; Part 1 on 1 thread, $iterations iterations"
+    [[ " $parts " == *" 2 "* ]] && what+="; Part 2 on $threads threads, $steps steps"
+    [[ " $parts " == *" 3 "* ]] && what+="; Part 3 on $threads threads, $lstm_steps timed steps a run, $rounds runs each, taking turns"
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))$what; load average (1, 5, 15 min) $load_before before and $load_after after. Above 1 in the last column, ours is faster."
 } | tee "${TABLE_OUT:-/dev/null}"
