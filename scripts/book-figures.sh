@@ -57,6 +57,12 @@ extra_run() {
 LSTM_COMPARE_SECONDS=120
 
 CNN_SELECT_EPOCHS=10
+# Chapter 9's race on one budget: 07's RNN and 08's LSTM trained once more, each for about as
+# long as 09's default run (592 s in its last run here), into figures/07-rnn/budget/ and
+# figures/08-lstm/budget/. Steps, not a clock, so the same seed gives the same curves; set
+# from each default run's seconds per step (RNN 20,000 steps in 240 s, LSTM 3,600 in 509 s).
+BESIDE_RNN_STEPS=49000
+BESIDE_LSTM_STEPS=4200
 CNN_CANDIDATES=(
     "constant|"
     "cosine|--cosine"
@@ -199,6 +205,12 @@ for project in "${projects[@]}"; do
             --seconds "$LSTM_COMPARE_SECONDS"
         copy_shown "$compare_out" "$compare_dest"
     fi
+    if [ "$project" = 07-rnn ]; then
+        extra_run 07-rnn budget --part batched --steps "$BESIDE_RNN_STEPS"
+    fi
+    if [ "$project" = 08-lstm ]; then
+        extra_run 08-lstm budget --steps "$BESIDE_LSTM_STEPS"
+    fi
     if [ "$project" = 10-gan ]; then
         # Part 1 with a discriminator that judges one point at a time: mode collapse, which
         # the default's packed discriminator avoids.
@@ -208,15 +220,27 @@ for project in "${projects[@]}"; do
         >"$figures/made-at.txt"
 done
 
-# Chapter 9's figure of the three character models' runs on the same axes (07's RNN on the
-# text, 08's LSTM, 09's transformer), from the loss_time.json each left in its figure folder:
-# made again whenever one of them was, once 09's folder exists. It stops with the name of the
-# record that is missing, and the command that makes it.
+# Chapter 9's figure of the three character models' runs on the same axes and about the same
+# budget (07's RNN on the text and 08's LSTM from their budget/ runs above, 09's transformer
+# from its default run), from the loss_time.json each left in its figure folder: made again
+# whenever one of them was, once 09's folder exists. It stops with the name of the record
+# that is missing, and the command that makes it.
 beside=0
 for project in "${projects[@]}"; do
     case "$project" in 07-rnn | 08-lstm | 09-transformer) beside=1 ;; esac
 done
 if [ "$beside" = 1 ] && [ -d book/src/figures/09-transformer ]; then
     echo "== charlm beside -> book/src/figures/09-transformer/beside.svg, beside.md"
-    cargo run --release --quiet -p charlm --bin beside
+    # `beside` reads FIGURES/NN-name/loss_time.json: a folder laid out that way, of the runs
+    # on the one budget.
+    race="$(mktemp -d)"
+    trap 'rm -rf "$race"' EXIT
+    for run in 07-rnn/budget 08-lstm/budget 09-transformer; do
+        mkdir -p "$race/${run%%/*}"
+        if [ -f "book/src/figures/$run/loss_time.json" ]; then
+            cp "book/src/figures/$run/loss_time.json" "$race/${run%%/*}/"
+        fi
+    done
+    cargo run --release --quiet -p charlm --bin beside -- --figures "$race" \
+        --out book/src/figures/09-transformer
 fi
