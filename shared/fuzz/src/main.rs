@@ -34,9 +34,12 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// An input taking more processor time than this, twice in a row, is a finding.
 const SLOW: Duration = Duration::from_secs(1);
-/// An input still running after this long (wall-clock: it covers waiting on a loaded
-/// machine) is a hang: reported, and the process stops.
+/// An input still running after this long is a hang: reported, and the process stops.
+/// Counted in the watchdog's own ticks (see [`start_watchdog`]), so time the whole process
+/// spends stopped (suspended by a job control or a scheduler) is not counted.
 const HANG: Duration = Duration::from_secs(60);
+/// How often the watchdog looks.
+const WATCHDOG_TICK: Duration = Duration::from_millis(500);
 /// How often a plain progress line is printed.
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Findings kept (and saved) per parser; the count goes on.
@@ -171,16 +174,11 @@ struct Summary {
     per_second: f64,
 }
 
-/// The input running now and when it started (milliseconds since the run began), for the
-/// watchdog; `u64::MAX` when none runs.
-static RUNNING_SINCE_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// For the watchdog: how many inputs have started, whether one is running now, and which.
+static INPUTS_STARTED: AtomicU64 = AtomicU64::new(0);
+static INPUT_RUNNING: AtomicBool = AtomicBool::new(false);
 static RUNNING_INPUT: AtomicU64 = AtomicU64::new(0);
 static REPLAY_COMMAND: Mutex<String> = Mutex::new(String::new());
-static CLOCK: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-
-fn now_ms() -> u64 {
-    CLOCK.get_or_init(Instant::now).elapsed().as_millis() as u64
-}
 
 /// Fuzzes one parser with `cli.inputs` inputs.
 fn fuzz(target: &dyn Target, cli: &Cli) -> anyhow::Result<Summary> {
@@ -209,7 +207,8 @@ fn fuzz(target: &dyn Target, cli: &Cli) -> anyhow::Result<Summary> {
     for i in cli.start..cli.start + cli.inputs {
         let bytes = input(target, cli.seed, i);
         RUNNING_INPUT.store(i, Ordering::SeqCst);
-        RUNNING_SINCE_MS.store(now_ms(), Ordering::SeqCst);
+        INPUTS_STARTED.fetch_add(1, Ordering::SeqCst);
+        INPUT_RUNNING.store(true, Ordering::SeqCst);
         let begun = Cpu::now();
         let (result, usage) = alloc::watch(i, || {
             panic::catch_unwind(AssertUnwindSafe(|| target.run(&bytes)))
@@ -224,7 +223,7 @@ fn fuzz(target: &dyn Target, cli: &Cli) -> anyhow::Result<Summary> {
             });
             took = took.min(again.elapsed());
         }
-        RUNNING_SINCE_MS.store(u64::MAX, Ordering::SeqCst);
+        INPUT_RUNNING.store(false, Ordering::SeqCst);
         (largest, peak) = (largest.max(usage.largest), peak.max(usage.peak));
         if took > slowest.0 {
             slowest = (took, i);
@@ -351,12 +350,22 @@ fn take_panic_message() -> String {
 
 /// A thread that stops the run if one input runs past [`HANG`]: a loop that never ends
 /// would otherwise hold the fuzzer forever, reporting nothing.
+///
+/// It counts its own ticks while the same input runs, rather than reading a clock: a
+/// process suspended for half an hour (`kill -STOP`, as a job scheduler pausing niced work
+/// does) and then resumed sees a clock jump by half an hour, and an input that needed a
+/// fraction of a second was once reported as a hang that way. A suspended watchdog does not
+/// tick. A busy machine still lets it tick, so a loop that never ends is still caught, as is
+/// a thread that waits forever (which a processor-time limit would miss).
 fn start_watchdog() {
-    now_ms(); // start the clock
-    std::thread::spawn(|| loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let since = RUNNING_SINCE_MS.load(Ordering::SeqCst);
-        if since != u64::MAX && now_ms().saturating_sub(since) > HANG.as_millis() as u64 {
+    std::thread::spawn(|| {
+        let mut watch = Watch::default();
+        loop {
+            std::thread::sleep(WATCHDOG_TICK);
+            let started = INPUTS_STARTED.load(Ordering::SeqCst);
+            if !watch.tick(started, INPUT_RUNNING.load(Ordering::SeqCst)) {
+                continue;
+            }
             let i = RUNNING_INPUT.load(Ordering::SeqCst);
             let replay = REPLAY_COMMAND
                 .lock()
@@ -370,4 +379,63 @@ fn start_watchdog() {
             std::process::abort();
         }
     });
+}
+
+/// The watchdog's count: the ticks seen while one input runs.
+#[derive(Default)]
+struct Watch {
+    /// Which input (by the count of inputs started) the ticks belong to.
+    watched: u64,
+    ticks: u64,
+}
+
+impl Watch {
+    /// One tick, `started` inputs having begun and one `running` now or not; true when that
+    /// input has been running for [`HANG`].
+    fn tick(&mut self, started: u64, running: bool) -> bool {
+        if !running || started != self.watched {
+            (self.watched, self.ticks) = (started, 0);
+            return false;
+        }
+        self.ticks += 1;
+        self.ticks * WATCHDOG_TICK.as_millis() as u64 >= HANG.as_millis() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TICKS_TO_HANG: u64 = (HANG.as_millis() / WATCHDOG_TICK.as_millis()) as u64;
+
+    #[test]
+    fn the_watchdog_calls_a_hang_after_hang_seconds_of_ticks_on_one_input() {
+        let mut watch = Watch::default();
+        assert!(
+            !watch.tick(1, true),
+            "the first tick on an input only starts its count"
+        );
+        for _ in 1..TICKS_TO_HANG {
+            assert!(!watch.tick(1, true));
+        }
+        assert!(
+            watch.tick(1, true),
+            "input 1 has run for {} s of ticks",
+            HANG.as_secs()
+        );
+    }
+
+    #[test]
+    fn a_new_input_or_none_running_starts_the_count_again() {
+        let mut watch = Watch::default();
+        for _ in 0..TICKS_TO_HANG - 1 {
+            watch.tick(1, true);
+        }
+        assert!(!watch.tick(2, true), "input 2 is new");
+        for _ in 1..TICKS_TO_HANG - 1 {
+            assert!(!watch.tick(2, true));
+        }
+        assert!(!watch.tick(2, false), "between inputs nothing runs");
+        assert!(!watch.tick(2, true), "counting from zero again");
+    }
 }
