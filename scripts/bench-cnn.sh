@@ -13,6 +13,11 @@
 # /tmp/smallnets-bench-venv), installed from PyPI on first use: a few GB, a few minutes.
 # Nothing is timed by the test suite; this script is the one place speed is compared.
 set -euo pipefail
+# --help: the comment above; nothing is installed, built or timed.
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    sed -n '2,/^set -euo pipefail/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${BENCH_VENV:-/tmp/smallnets-bench-venv}"

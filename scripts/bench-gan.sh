@@ -14,6 +14,11 @@
 # Run it as `quiet bash scripts/bench-gan.sh` on a shared machine. Nothing is timed by the
 # test suite; this script is the one place the GAN's speed is compared.
 set -euo pipefail
+# --help: the comment above; nothing is installed, built or timed.
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    sed -n '2,/^set -euo pipefail/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 default_venv=/tmp/smallnets-bench-venv

@@ -10,6 +10,11 @@
 #
 # Run it on an otherwise idle machine: the times are wall times.
 set -euo pipefail
+# --help: the comment above; nothing is installed, built or timed.
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    sed -n '2,/^set -euo pipefail/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+fi
 cd "$(dirname "$0")/.."
 table="${1:-book/src/figures/06-optimization/parallel.md}"
 

@@ -23,6 +23,11 @@
 # build; it runs on the CPU here). Nothing is timed by the test suite; this script is where
 # speed is compared. Run it on an otherwise idle machine (here: under `quiet`).
 set -euo pipefail
+# --help: the comment above; nothing is installed, built or timed.
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    sed -n '2,/^set -euo pipefail/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${BENCH_VENV:-/tmp/smallnets-rnn-bench-venv}"
