@@ -66,23 +66,20 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round of $rounds: 09-transformer, $steps steps on $threads threads..." >&2
     "$bin" --quiet --threads "$threads" --steps "$steps" --eval-every "$steps" "${shape[@]}" \
         --lr 1e-3 --text "$text" --out "$work/ours-$round" > "$work/ours.log" 2>&1
-    python3 -c 'import json, sys; print(json.dumps({"ms_per_step_median": json.load(open(sys.argv[1]))["ms_per_step"]}))' \
-        "$work/ours-$round/speed.json" >> "$work/ours.jsonl"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load after: $load_after" >&2
-python3 - "$work/ours.jsonl" "$work/pytorch.jsonl" "$threads" "$rounds" > "$work/table.md" <<'PY'
+python3 - "$work/pytorch.jsonl" "$threads" "$rounds" "$work"/ours-*/speed.json > "$work/table.md" <<'PY'
 import json, statistics, sys
-def runs(path):
-    return [json.loads(line) for line in open(path) if line.strip()]
 def summary(times):
     return statistics.median(times), min(times), max(times)
-ours, ours_low, ours_high = summary([r["ms_per_step_median"] for r in runs(sys.argv[1])])
+ours, ours_low, ours_high = summary([json.load(open(p))["ms_per_step"] for p in sys.argv[4:]])
 peers = {}
-for r in runs(sys.argv[2]):
-    peers.setdefault(f'{r["implementation"]} {r["version"]}', []).append(r["ms_per_step_median"])
-rounds = sys.argv[4]
-print(f"| one training step: 4 layers, 4 heads, width 128, T 64, B 12, {sys.argv[3]} threads | ms/step (median of {rounds} runs) | range | 09-transformer vs this |")
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line)
+        peers.setdefault(f'{r["implementation"]} {r["version"]}', []).append(r["ms_per_step_median"])
+print(f"| one training step: 4 layers, 4 heads, width 128, T 64, B 12, {sys.argv[2]} threads | ms/step (median of {sys.argv[3]} runs) | range | 09-transformer vs this |")
 print("|---|---:|---:|---:|")
 for name, times in peers.items():
     median, low, high = summary(times)
