@@ -17,18 +17,36 @@ const TRANSPOSE_BELOW_M: usize = 128;
 /// gemm crate reads such an operand across its rows, about 5x slower than a row-major one.
 /// So the product is computed transposed, `a·b = (bᵀ·aᵀ)ᵀ`, where `bᵀ` (`W` itself) is
 /// row-major; only the small `aᵀ` and the result are copied (see shared/tensor/README.md).
+///
+/// A product of fewer than [`SHARED_FROM_MADDS`] multiply-adds runs on this thread alone
+/// (see there).
 pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let (m, n) = (a.nrows(), b.ncols());
+    let threads = match m * a.ncols() * n {
+        madds if madds < SHARED_FROM_MADDS => 1,
+        _ => threads(),
+    };
     if m < TRANSPOSE_BELOW_M && m > 1 && n > 1 && b.t().is_standard_layout() {
         let a_t = row_major(a.t()); // [k, m]
         let mut c_t = Array2::zeros((n, m));
-        gemm(1.0, b.t(), a_t.view(), 0.0, c_t.view_mut());
+        gemm_on(threads, 1.0, b.t(), a_t.view(), 0.0, c_t.view_mut());
         return row_major(c_t.t()).into_owned();
     }
     let mut c = Array2::zeros((m, n));
-    gemm(1.0, a, b, 0.0, c.view_mut());
+    gemm_on(threads, 1.0, a, b, 0.0, c.view_mut());
     c
 }
+
+/// From this many multiply-adds on, [`mm`] lets the GEMM share a product between the ops'
+/// threads; below it the product runs on the calling thread. A recurrent step's products
+/// (`[32, 256]·[256, 1024]` and back, 8.4 million multiply-adds, 256 of them per 08-lstm
+/// training step) were handed to rayon's workers and waited for, and 08-lstm's step ran no
+/// faster on two threads than on one (about 160 ms/step either way). On the calling thread
+/// (`step_probe lstm 40 2`, three runs each, quiet but others' niced jobs running): 169 to
+/// 184 ms/step against 223 to 232 before; on an idler machine 144 to 147 against 152 to
+/// 158 in one comparison, no clear difference in another. The same numbers either way:
+/// the GEMM splits the output, not the sums, between threads.
+const SHARED_FROM_MADDS: usize = 1 << 24;
 
 /// `x` if it is row-major already, else a row-major copy (a transposed one in tiles:
 /// `fast::elementwise::standard_vec`).
