@@ -12,6 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn main() -> anyhow::Result<()> {
+    host::memory::keep_freed_memory(); // as every training run does (run::Session), before any thread starts
     let args: Vec<String> = std::env::args().collect();
     let cell =
         Cell::from_name(args.get(1).map_or("lstm", String::as_str)).expect("rnn, gru or lstm");

@@ -17,18 +17,94 @@ const TRANSPOSE_BELOW_M: usize = 128;
 /// gemm crate reads such an operand across its rows, about 5x slower than a row-major one.
 /// So the product is computed transposed, `a·b = (bᵀ·aᵀ)ᵀ`, where `bᵀ` (`W` itself) is
 /// row-major; only the small `aᵀ` and the result are copied (see shared/tensor/README.md).
+///
+/// A product of fewer than [`SHARED_FROM_MADDS`] multiply-adds runs on this thread alone
+/// (see there).
 pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let (m, n) = (a.nrows(), b.ncols());
+    let threads = match m * a.ncols() * n {
+        madds if madds < SHARED_FROM_MADDS => 1,
+        _ => threads(),
+    };
+    let halves =
+        threads == 1 && m * a.ncols() * n >= HALVES_FROM_MADDS && super::parallel::threads() > 1;
     if m < TRANSPOSE_BELOW_M && m > 1 && n > 1 && b.t().is_standard_layout() {
         let a_t = row_major(a.t()); // [k, m]
         let mut c_t = Array2::zeros((n, m));
-        gemm(1.0, b.t(), a_t.view(), 0.0, c_t.view_mut());
+        if halves {
+            gemm_halves(b.t(), a_t.view(), c_t.view_mut());
+        } else {
+            gemm_on(threads, 1.0, b.t(), a_t.view(), 0.0, c_t.view_mut());
+        }
         return row_major(c_t.t()).into_owned();
     }
     let mut c = Array2::zeros((m, n));
-    gemm(1.0, a, b, 0.0, c.view_mut());
+    if halves {
+        gemm_halves(a, b, c.view_mut());
+    } else {
+        gemm_on(threads, 1.0, a, b, 0.0, c.view_mut());
+    }
     c
 }
+
+/// From this many multiply-adds up to [`SHARED_FROM_MADDS`], [`mm`] cuts the product in two
+/// halves, this thread computing one and the partner thread (`fast::partner`) the other, if
+/// the ops use more than one thread. These are a recurrent step's products
+/// (`[32, 256]·[256, 1024]` and back, 8.4 million multiply-adds): each depends on the step
+/// before, so nothing else can run beside it, and handing half of it to rayon's workers,
+/// which sleep between the steps, cost as much as it saved (see [`SHARED_FROM_MADDS`]).
+/// The partner stays awake between them. Training steps (quiet, four rounds in turns):
+/// `step_probe lstm 30 2` 108.6 / 113.9 / 112.8 / 111.9 ms against 126.8 / 125.8 / 134.3 /
+/// 134.0 without, `step_probe gru 30 2` 85.7 / 93.6 / 95.0 / 92.8 against 96.7 / 102.8 /
+/// 104.2 / 108.9; 09's `gpt_step_probe 30 2 64 12` no clear difference (62.1 / 50.3 / 54.1
+/// / 50.0 against 49.9 / 53.4 / 58.9 / 52.7).
+const HALVES_FROM_MADDS: usize = 1 << 21;
+
+/// `c = a·b` in two halves of `c` (its longer side cut at a multiple of 64), the second on
+/// the partner thread if it takes it before the first is done, else on this thread too.
+/// Each element of `c` is the same sum, in the same order, as one product over all of `c`
+/// would compute: the halves split the output, never the sums (the tests check it bit for bit).
+fn gemm_halves(a: ArrayView2<f32>, b: ArrayView2<f32>, c: ndarray::ArrayViewMut2<f32>) {
+    let (m, n) = c.dim();
+    if n >= m {
+        let at = (n / 2).div_ceil(64) * 64;
+        let (c1, c2) = c.split_at(Axis(1), at.min(n));
+        let (b1, b2) = b.split_at(Axis(1), at.min(n));
+        let c2 = std::sync::Mutex::new(Some(c2));
+        super::partner::join(
+            || gemm_on(1, 1.0, a, b1, 0.0, c1),
+            || {
+                if let Some(c2) = c2.lock().expect("not poisoned").take() {
+                    gemm_on(1, 1.0, a, b2, 0.0, c2);
+                }
+            },
+        );
+    } else {
+        let at = (m / 2).div_ceil(64) * 64;
+        let (c1, c2) = c.split_at(Axis(0), at.min(m));
+        let (a1, a2) = a.split_at(Axis(0), at.min(m));
+        let c2 = std::sync::Mutex::new(Some(c2));
+        super::partner::join(
+            || gemm_on(1, 1.0, a1, b, 0.0, c1),
+            || {
+                if let Some(c2) = c2.lock().expect("not poisoned").take() {
+                    gemm_on(1, 1.0, a2, b, 0.0, c2);
+                }
+            },
+        );
+    }
+}
+
+/// From this many multiply-adds on, [`mm`] lets the GEMM share a product between the ops'
+/// threads; below it the product runs on the calling thread. A recurrent step's products
+/// (`[32, 256]·[256, 1024]` and back, 8.4 million multiply-adds, 256 of them per 08-lstm
+/// training step) were handed to rayon's workers and waited for, and 08-lstm's step ran no
+/// faster on two threads than on one (about 160 ms/step either way). On the calling thread
+/// (`step_probe lstm 40 2`, three runs each, quiet but others' niced jobs running): 169 to
+/// 184 ms/step against 223 to 232 before; on an idler machine 144 to 147 against 152 to
+/// 158 in one comparison, no clear difference in another. The same numbers either way:
+/// the GEMM splits the output, not the sums, between threads.
+const SHARED_FROM_MADDS: usize = 1 << 24;
 
 /// `x` if it is row-major already, else a row-major copy (a transposed one in tiles:
 /// `fast::elementwise::standard_vec`).
@@ -75,3 +151,38 @@ pub(crate) fn bmm(a: ArrayView3<f32>, b: ArrayView3<f32>) -> Array3<f32> {
 /// Below this many multiply-adds in all, a batch of products runs on one thread; at or
 /// above it for one product, the GEMM shares each product between threads itself.
 const PARALLEL_MIN_MADDS: usize = 1 << 18;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `mm` on two threads (a recurrent step's products, cut in halves for the partner
+    /// thread) gives the one-thread GEMM's result bit for bit, in both of its paths.
+    #[test]
+    fn products_cut_in_halves_equal_the_whole_product_bit_for_bit() {
+        host::threads::use_threads(2);
+        let values = |rows: usize, cols: usize, seed: usize| {
+            Array2::from_shape_fn((rows, cols), |(i, j)| {
+                (((i * 31 + j * 17 + seed) % 97) as f32 - 48.0) * 0.013
+            })
+        };
+        let (a, w) = (values(32, 256, 1), values(256, 1024, 2));
+        let g = values(32, 1024, 3);
+        // Forward (x·W, W row-major) and backward (g·Wᵀ, Wᵀ a transposed view).
+        for (x, b) in [(a.view(), w.view()), (g.view(), w.t())] {
+            assert!(x.nrows() * x.ncols() * b.ncols() >= HALVES_FROM_MADDS);
+            let mut whole = Array2::zeros((x.nrows(), b.ncols()));
+            if b.t().is_standard_layout() {
+                let x_t = row_major(x.t());
+                let mut c_t = Array2::zeros((b.ncols(), x.nrows()));
+                gemm_on(1, 1.0, b.t(), x_t.view(), 0.0, c_t.view_mut());
+                whole.assign(&c_t.t());
+            } else {
+                gemm_on(1, 1.0, x, b, 0.0, whole.view_mut());
+            }
+            for _ in 0..20 {
+                assert_eq!(mm(x, b), whole);
+            }
+        }
+    }
+}

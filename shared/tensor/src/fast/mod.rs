@@ -10,6 +10,7 @@ pub(crate) mod loss;
 pub mod math;
 pub mod matmul;
 pub mod parallel;
+pub(crate) mod partner;
 pub mod pool;
 pub mod rnn;
 pub(crate) mod scratch;

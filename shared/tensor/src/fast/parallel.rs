@@ -14,8 +14,41 @@ pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
 
 /// The number of threads ops use: [`host::threads::current`], which a program sets once with
 /// `host::threads::use_threads` (its `--threads`, else `SMALLNETS_THREADS`, else every core).
+///
+/// The first call also makes the main thread one of rayon's workers: see
+/// [`main_thread_joins_the_pool`].
 pub(crate) fn threads() -> usize {
+    static JOINED: std::sync::Once = std::sync::Once::new();
+    JOINED.call_once(main_thread_joins_the_pool);
     host::threads::current()
+}
+
+/// Makes the program's main thread one of the threads of rayon's global pool, if the
+/// first op to ask for the thread count runs on it (as in every project's `main`).
+///
+/// The ops hand their pieces to rayon (`map_pieces`, the GEMM). From a thread outside
+/// rayon's pool, each hand-over is a round trip through the operating system: the calling
+/// thread queues the whole op into the pool, sleeps on a lock, and is woken when the
+/// workers are done, even when the op is one small piece. A recurrent model makes a few
+/// hundred such calls per time step, and 08-lstm's profile showed the threads
+/// switching and waiting (futex, sched_yield: 5-9% of a step) while its step ran barely
+/// faster on two threads than on one. A thread of the pool instead runs its own piece
+/// while the other worker takes the rest from its queue, or, if that worker is not awake
+/// yet, runs the rest too without waiting for it.
+///
+/// The pool keeps rayon's default size (`RAYON_NUM_THREADS`, else every core), the calling
+/// thread counted among them; ops still split their work into `threads()` pieces, at the
+/// same places, so results are the same bit for bit. Threads other than `main` (the test
+/// harness's, say) are left alone, and so is a pool that exists already (something used
+/// rayon before the first op): the ops then hand their work to it from outside, as before.
+fn main_thread_joins_the_pool() {
+    if std::thread::current().name() != Some("main") {
+        return;
+    }
+    // An error means the global pool exists already: nothing to do.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
 }
 
 /// How many pieces an op over `elements` values is split into: one below
