@@ -115,7 +115,14 @@ fn write_atomic_with(
 /// If the folder cannot be created or written to; the message names a file in it and says
 /// to pass a writable `--out`.
 pub fn check_writable(folder: &Path) -> Result<(), WriteError> {
-    let probe = folder.join(format!(".write-check.{}.tmp", std::process::id()));
+    // A counter besides the process id, as in `write_atomic`: two threads of one process
+    // checking one folder at once (tests do) must not remove each other's probe.
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let probe = folder.join(format!(
+        ".write-check.{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
     let fail = |step, cause| WriteError {
         path: folder.to_path_buf(),
         step,
@@ -159,7 +166,7 @@ pub fn remove_stale_temporaries(folder: &Path) -> usize {
 }
 
 /// The process id in the name of a temporary file of [`write_atomic`] (`.NAME.PID-N.tmp`)
-/// or of [`check_writable`] (`.write-check.PID.tmp`), `None` for any other name.
+/// or of [`check_writable`] (`.write-check.PID-N.tmp`), `None` for any other name.
 fn temporary_owner(name: &str) -> Option<u32> {
     let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let (_, last) = inner.rsplit_once('.')?;
@@ -203,6 +210,23 @@ mod tests {
     }
 
     #[test]
+    fn threads_checking_one_folder_at_once_all_succeed() {
+        // With one probe name per process, one thread removed another's probe and failed
+        // ("removing a test file from it"): a flaky test in `run` once.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("runs/01-test");
+        std::thread::scope(|s| {
+            let checks: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| (0..200).try_for_each(|_| check_writable(&folder))))
+                .collect();
+            for check in checks {
+                check.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(fs::read_dir(&folder).unwrap().count(), 0);
+    }
+
+    #[test]
     fn check_writable_refuses_a_folder_under_a_file_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
@@ -236,6 +260,7 @@ mod tests {
         assert!(!dir.path().join(dead).exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 4);
         assert_eq!(temporary_owner(".write-check.12.tmp"), Some(12));
+        assert_eq!(temporary_owner(".write-check.12-3.tmp"), Some(12));
         assert_eq!(temporary_owner(".a.b.7-x.tmp"), None);
     }
 
