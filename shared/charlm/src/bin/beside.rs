@@ -1,11 +1,13 @@
 //! Chapter 9's "beside" figure: the validation loss against seconds of training of 07's RNN
 //! (its Tiny Shakespeare part), 08's LSTM and 09's transformer on the same axes, with the
 //! best n-gram across, and a table comparing them at the common budget (the shortest run's
-//! seconds). The projects never depend on each other, so this reads what each one's default
-//! run left in the book's figure folders (`loss_time.json`, written next to `loss_time.svg`):
+//! seconds). The projects never depend on each other, so this reads the record each run left
+//! beside its `loss_time.svg` (`loss_time.json`), one folder per project under `--figures`.
+//! `scripts/book-figures.sh` hands it a temporary folder holding 07's and 08's budget runs
+//! (each trained for about as long as 09's default run) and 09's default run:
 //!
 //! ```text
-//! cargo run --release -p charlm --bin beside     # after scripts/book-figures.sh 07, 08, 09
+//! cargo run --release -p charlm --bin beside -- --figures FOLDER --out book/src/figures/09-transformer
 //! ```
 //!
 //! It writes `beside.svg` and `beside.md` into 09's figure folder.

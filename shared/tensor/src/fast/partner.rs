@@ -143,8 +143,16 @@ pub(crate) fn join(a: impl FnOnce(), b: impl Fn() + Sync) {
                 {
                     return false;
                 }
+                // The partner is running `b`, about as long as `a` took: spin, and now and
+                // then yield, so a partner the scheduler put aside gets this core back.
+                let mut spins = 0u32;
                 while p.state.load(Ordering::Acquire) != DONE {
-                    std::hint::spin_loop();
+                    spins = spins.wrapping_add(1);
+                    if spins % 256 == 0 {
+                        std::thread::yield_now();
+                    } else {
+                        std::hint::spin_loop();
+                    }
                 }
                 p.state.store(IDLE, Ordering::Release);
                 true
