@@ -168,8 +168,7 @@ pub(crate) fn transposed_copy(src: &[f32], rows: usize, cols: usize) -> Vec<f32>
 /// threads when large). For the vectorised functions of `fast/math.rs`.
 pub(crate) fn map_in_place(x: &Data, f: impl Fn(&mut [f32]) + Sync) -> ArrayD<f32> {
     let mut out = standard_vec(&x.view());
-    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
-    crate::fast::parallel::map_pieces(&mut out, len, pieces, |_, piece| f(piece));
+    in_pieces(&mut out, |_, piece| f(piece));
     ArrayD::from_shape_vec(x.shape(), out).expect("same length")
 }
 
@@ -185,9 +184,87 @@ pub(crate) fn zip_in_place(
         Some(o) => std::borrow::Cow::Borrowed(o),
         None => std::borrow::Cow::Owned(standard_vec(&other.view())),
     };
-    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
-    crate::fast::parallel::map_pieces(&mut out, len, pieces, |range, piece| {
-        f(piece, &other[range]);
-    });
+    in_pieces(&mut out, |range, piece| f(piece, &other[range]));
     ArrayD::from_shape_vec(g.shape(), out).expect("same length")
+}
+
+/// From this many elements up to `PARALLEL_MIN_ELEMENTS`, [`in_pieces`] gives half of a run
+/// to the partner thread (`fast::partner`), if the ops use more than one thread: an LSTM
+/// step's gates (`[32, 1024]`) and cell (`[32, 256]`), one time step after another, too
+/// small to wait for rayon's sleeping workers (see `fast::matmul::HALVES_FROM_MADDS`).
+const PARTNER_FROM_ELEMENTS: usize = 1 << 13;
+
+/// `f(range, run)` over the whole of `out` in runs: one run, or two halves with the second
+/// on the partner thread (from [`PARTNER_FROM_ELEMENTS`] elements), or one per thread (from
+/// `PARALLEL_MIN_ELEMENTS`). For `f`s that compute each element on its own (the same value
+/// at any place in any run), so the values are the same bit for bit whatever the cut; the
+/// halves are cut at a multiple of 64 elements, so that a vectorised loop takes each element
+/// in the same kind of lane as it does over the whole.
+fn in_pieces(out: &mut [f32], f: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync) {
+    let len = out.len();
+    if (PARTNER_FROM_ELEMENTS..crate::fast::parallel::PARALLEL_MIN_ELEMENTS).contains(&len)
+        && crate::fast::parallel::threads() > 1
+    {
+        let at = ((len / 2).div_ceil(64) * 64).min(len);
+        let (first, second) = out.split_at_mut(at);
+        let second = std::sync::Mutex::new(Some(second));
+        super::partner::join(
+            || f(0..at, first),
+            || {
+                if let Some(second) = second.lock().expect("not poisoned").take() {
+                    f(at..len, second);
+                }
+            },
+        );
+        return;
+    }
+    let pieces = crate::fast::parallel::pieces_for(len);
+    crate::fast::parallel::map_pieces(out, len, pieces, f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fast::math;
+
+    /// Runs cut in halves for the partner thread, or in a piece per thread, hold the same
+    /// values bit for bit as the functions over the whole run on one thread, at sizes below,
+    /// at and between the thresholds, some not a multiple of 64.
+    #[test]
+    fn runs_cut_for_the_partner_equal_the_whole_run_bit_for_bit() {
+        host::threads::use_threads(2);
+        let sizes = [
+            100,
+            PARTNER_FROM_ELEMENTS - 1,
+            PARTNER_FROM_ELEMENTS,
+            8192 + 37,
+            32 * 1024,
+            32 * 1024 + 5,
+            crate::fast::parallel::PARALLEL_MIN_ELEMENTS + 3,
+        ];
+        for len in sizes {
+            let xs: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 % 1001) as f32 - 500.0) * 0.011)
+                .collect();
+            let gs: Vec<f32> = (0..len)
+                .map(|i| ((i * 53 % 997) as f32 - 498.0) * 0.007)
+                .collect();
+            let x = Data::from_shape_vec(ndarray::IxDyn(&[len]), xs.clone()).expect("len");
+            let g = ArrayD::from_shape_vec(ndarray::IxDyn(&[len]), gs.clone()).expect("len");
+            for f in [math::tanh_in_place, math::sigmoid_in_place] {
+                let mut want = xs.clone();
+                f(&mut want);
+                for _ in 0..10 {
+                    assert_eq!(map_in_place(&x, f).as_slice(), Some(&want[..]), "{len}");
+                }
+            }
+            let df = |y: f32| 1.0 - y * y;
+            let mut want = gs.clone();
+            math::times_function_of(&mut want, &xs, df);
+            for _ in 0..10 {
+                let got = zip_in_place(&g, &x, |g, y| math::times_function_of(g, y, df));
+                assert_eq!(got.as_slice(), Some(&want[..]), "{len}");
+            }
+        }
+    }
 }
