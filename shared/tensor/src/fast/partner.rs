@@ -1,7 +1,8 @@
 //! The partner thread: one thread beside the caller that stays awake for a moment after each
 //! job, for work that comes in quick succession and in pieces too small to wait for a
 //! sleeping thread: the halves of a recurrent step's matrix products
-//! (`fast::matmul::gemm_halves`), one time step after another.
+//! (`fast::matmul::gemm_halves`) and of its elementwise ops (`fast::elementwise::in_pieces`
+//! and `collect_values`), one time step after another.
 //!
 //! rayon's workers fall asleep within microseconds of running out of work, and waking one
 //! (a futex call, then the scheduler) took about as long as half of such a product:
@@ -177,5 +178,5 @@ pub(crate) fn join(a: impl FnOnce(), b: impl Fn() + Sync) {
         b();
     }
     drop(finish);
-    assert!(!panicked, "a product on the partner thread panicked");
+    assert!(!panicked, "a job on the partner thread panicked");
 }
