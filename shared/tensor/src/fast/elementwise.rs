@@ -201,17 +201,12 @@ fn for_the_partner(len: usize) -> bool {
         && crate::fast::parallel::threads() > 1
 }
 
-/// Where [`in_pieces`] and [`collect_values`] cut a run of `len` elements in two.
-fn halfway(len: usize) -> usize {
-    ((len / 2).div_ceil(64) * 64).min(len)
-}
-
 /// `collect_pieces(len, 1, values)`, or, for a run of [`PARTNER_FROM_ELEMENTS`] elements or
 /// more, in two halves, the second on the partner thread, as [`in_pieces`] does. For
 /// `values` that compute each element on its own, so the values are the same bit for bit.
 ///
 /// # Panics
-/// If `values` yields fewer or more values than its range holds.
+/// If `values` yields fewer values than its range holds.
 #[allow(unsafe_code)] // one `set_len`, after checking every element was written
 fn collect_values<I: Iterator<Item = f32>>(
     len: usize,
@@ -220,7 +215,7 @@ fn collect_values<I: Iterator<Item = f32>>(
     if !for_the_partner(len) {
         return collect_pieces(len, 1, values);
     }
-    let at = halfway(len);
+    let at = super::partner::halfway(len);
     let fill = |range: std::ops::Range<usize>, piece: &mut [std::mem::MaybeUninit<f32>]| {
         let mut count = 0;
         for (slot, value) in piece.iter_mut().zip(values(range)) {
@@ -231,15 +226,11 @@ fn collect_values<I: Iterator<Item = f32>>(
     };
     let mut out: Vec<f32> = Vec::with_capacity(len);
     let (first, second) = out.spare_capacity_mut()[..len].split_at_mut(at);
-    let second = std::sync::Mutex::new(Some(second));
     let (mut first_full, second_full) = (false, std::sync::Mutex::new(false));
-    super::partner::join(
+    super::partner::join_owned(
         || first_full = fill(0..at, first),
-        || {
-            if let Some(second) = second.lock().expect("not poisoned").take() {
-                *second_full.lock().expect("not poisoned") = fill(at..len, second);
-            }
-        },
+        second,
+        |second| *second_full.lock().expect("not poisoned") = fill(at..len, second),
     );
     assert!(
         first_full && *second_full.lock().expect("not poisoned"),
@@ -260,17 +251,9 @@ fn collect_values<I: Iterator<Item = f32>>(
 fn in_pieces(out: &mut [f32], f: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync) {
     let len = out.len();
     if for_the_partner(len) {
-        let at = halfway(len);
+        let at = super::partner::halfway(len);
         let (first, second) = out.split_at_mut(at);
-        let second = std::sync::Mutex::new(Some(second));
-        super::partner::join(
-            || f(0..at, first),
-            || {
-                if let Some(second) = second.lock().expect("not poisoned").take() {
-                    f(at..len, second);
-                }
-            },
-        );
+        super::partner::join_owned(|| f(0..at, first), second, |second| f(at..len, second));
         return;
     }
     let pieces = crate::fast::parallel::pieces_for(len);

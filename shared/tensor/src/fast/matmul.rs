@@ -22,12 +22,13 @@ const TRANSPOSE_BELOW_M: usize = 128;
 /// (see there).
 pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let (m, n) = (a.nrows(), b.ncols());
-    let threads = match m * a.ncols() * n {
-        madds if madds < SHARED_FROM_MADDS => 1,
-        _ => threads(),
+    let madds = m * a.ncols() * n;
+    let threads = if madds < SHARED_FROM_MADDS {
+        1
+    } else {
+        threads()
     };
-    let halves =
-        threads == 1 && m * a.ncols() * n >= HALVES_FROM_MADDS && super::parallel::threads() > 1;
+    let halves = threads == 1 && madds >= HALVES_FROM_MADDS && super::parallel::threads() > 1;
     if m < TRANSPOSE_BELOW_M && m > 1 && n > 1 && b.t().is_standard_layout() {
         let a_t = row_major(a.t()); // [k, m]
         let c_t = product_into_new((n, m), |c_t| {
@@ -92,33 +93,24 @@ const HALVES_FROM_MADDS: usize = 1 << 21;
 /// would compute: the halves split the output, never the sums (the tests check it bit for bit).
 fn gemm_halves(a: ArrayView2<f32>, b: ArrayView2<f32>, c: ndarray::ArrayViewMut2<f32>) {
     let (m, n) = c.dim();
-    if n >= m {
-        let at = (n / 2).div_ceil(64) * 64;
-        let (c1, c2) = c.split_at(Axis(1), at.min(n));
-        let (b1, b2) = b.split_at(Axis(1), at.min(n));
-        let c2 = std::sync::Mutex::new(Some(c2));
-        super::partner::join(
-            || gemm_on(1, 1.0, a, b1, 0.0, c1),
-            || {
-                if let Some(c2) = c2.lock().expect("not poisoned").take() {
-                    gemm_on(1, 1.0, a, b2, 0.0, c2);
-                }
-            },
-        );
+    // Cut the output's longer side, and the operand that side comes from.
+    let (c1, c2) = if n >= m {
+        c.split_at(Axis(1), super::partner::halfway(n))
     } else {
-        let at = (m / 2).div_ceil(64) * 64;
-        let (c1, c2) = c.split_at(Axis(0), at.min(m));
-        let (a1, a2) = a.split_at(Axis(0), at.min(m));
-        let c2 = std::sync::Mutex::new(Some(c2));
-        super::partner::join(
-            || gemm_on(1, 1.0, a1, b, 0.0, c1),
-            || {
-                if let Some(c2) = c2.lock().expect("not poisoned").take() {
-                    gemm_on(1, 1.0, a2, b, 0.0, c2);
-                }
-            },
-        );
-    }
+        c.split_at(Axis(0), super::partner::halfway(m))
+    };
+    let ((a1, b1), (a2, b2)) = if n >= m {
+        let (b1, b2) = b.split_at(Axis(1), c1.ncols());
+        ((a, b1), (a, b2))
+    } else {
+        let (a1, a2) = a.split_at(Axis(0), c1.nrows());
+        ((a1, b), (a2, b))
+    };
+    super::partner::join_owned(
+        || gemm_on(1, 1.0, a1, b1, 0.0, c1),
+        c2,
+        |c2| gemm_on(1, 1.0, a2, b2, 0.0, c2),
+    );
 }
 
 /// From this many multiply-adds on, [`mm`] lets the GEMM share a product between the ops'
