@@ -13,7 +13,7 @@ use crate::tensor::Data;
 /// `f` applied to each element of a contiguous `x`.
 pub(crate) fn map(x: &Data, f: &(impl Fn(f32) -> f32 + Sync)) -> Option<ArrayD<f32>> {
     let xs = x.as_slice()?;
-    let out = collect_pieces(xs.len(), 1, |r| xs[r].iter().map(|&x| f(x)));
+    let out = collect_values(xs.len(), |r| xs[r].iter().map(|&x| f(x)));
     Some(ArrayD::from_shape_vec(x.raw_dim(), out).expect("same length"))
 }
 
@@ -27,7 +27,7 @@ pub(crate) fn zip_map(
         return None;
     }
     let (xs, ys) = (a.as_slice()?, b.as_slice()?);
-    let out = collect_pieces(xs.len(), 1, |r| {
+    let out = collect_values(xs.len(), |r| {
         xs[r.clone()].iter().zip(&ys[r]).map(|(&x, &y)| f(x, y))
     });
     Some(ArrayD::from_shape_vec(a.raw_dim(), out).expect("same length"))
@@ -41,7 +41,7 @@ pub(crate) fn times_derivative(
     df: &(impl Fn(f32, f32) -> f32 + Sync),
 ) -> Option<ArrayD<f32>> {
     let (gs, xs, ys) = (g.as_slice()?, x.as_slice()?, y.as_slice()?);
-    let dx = collect_pieces(gs.len(), 1, |r| {
+    let dx = collect_values(gs.len(), |r| {
         let (gs, xs, ys) = (&gs[r.clone()], &xs[r.clone()], &ys[r]);
         gs.iter().zip(xs).zip(ys).map(|((&g, &x), &y)| g * df(x, y))
     });
@@ -168,8 +168,7 @@ pub(crate) fn transposed_copy(src: &[f32], rows: usize, cols: usize) -> Vec<f32>
 /// threads when large). For the vectorised functions of `fast/math.rs`.
 pub(crate) fn map_in_place(x: &Data, f: impl Fn(&mut [f32]) + Sync) -> ArrayD<f32> {
     let mut out = standard_vec(&x.view());
-    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
-    crate::fast::parallel::map_pieces(&mut out, len, pieces, |_, piece| f(piece));
+    in_pieces(&mut out, |_, piece| f(piece));
     ArrayD::from_shape_vec(x.shape(), out).expect("same length")
 }
 
@@ -185,9 +184,141 @@ pub(crate) fn zip_in_place(
         Some(o) => std::borrow::Cow::Borrowed(o),
         None => std::borrow::Cow::Owned(standard_vec(&other.view())),
     };
-    let (len, pieces) = (out.len(), crate::fast::parallel::pieces_for(out.len()));
-    crate::fast::parallel::map_pieces(&mut out, len, pieces, |range, piece| {
-        f(piece, &other[range]);
-    });
+    in_pieces(&mut out, |range, piece| f(piece, &other[range]));
     ArrayD::from_shape_vec(g.shape(), out).expect("same length")
+}
+
+/// From this many elements up to `PARALLEL_MIN_ELEMENTS`, [`in_pieces`] gives half of a run
+/// to the partner thread (`fast::partner`), if the ops use more than one thread: an LSTM
+/// step's gates (`[32, 1024]`) and cell (`[32, 256]`), one time step after another, too
+/// small to wait for rayon's sleeping workers (see `fast::matmul::HALVES_FROM_MADDS`).
+const PARTNER_FROM_ELEMENTS: usize = 1 << 13;
+
+/// True if a run of `len` elements is cut in two halves for the partner thread: see
+/// [`PARTNER_FROM_ELEMENTS`].
+fn for_the_partner(len: usize) -> bool {
+    (PARTNER_FROM_ELEMENTS..crate::fast::parallel::PARALLEL_MIN_ELEMENTS).contains(&len)
+        && crate::fast::parallel::threads() > 1
+}
+
+/// `collect_pieces(len, 1, values)`, or, for a run of [`PARTNER_FROM_ELEMENTS`] elements or
+/// more, in two halves, the second on the partner thread, as [`in_pieces`] does. For
+/// `values` that compute each element on its own, so the values are the same bit for bit.
+///
+/// # Panics
+/// If `values` yields fewer values than its range holds.
+#[allow(unsafe_code)] // one `set_len`, after checking every element was written
+fn collect_values<I: Iterator<Item = f32>>(
+    len: usize,
+    values: impl Fn(std::ops::Range<usize>) -> I + Sync,
+) -> Vec<f32> {
+    if !for_the_partner(len) {
+        return collect_pieces(len, 1, values);
+    }
+    let at = super::partner::halfway(len);
+    let fill = |range: std::ops::Range<usize>, piece: &mut [std::mem::MaybeUninit<f32>]| {
+        let mut count = 0;
+        for (slot, value) in piece.iter_mut().zip(values(range)) {
+            slot.write(value);
+            count += 1;
+        }
+        count == piece.len()
+    };
+    let mut out: Vec<f32> = Vec::with_capacity(len);
+    let (first, second) = out.spare_capacity_mut()[..len].split_at_mut(at);
+    let (mut first_full, second_full) = (false, std::sync::Mutex::new(false));
+    super::partner::join_owned(
+        || first_full = fill(0..at, first),
+        second,
+        |second| *second_full.lock().expect("not poisoned") = fill(at..len, second),
+    );
+    assert!(
+        first_full && *second_full.lock().expect("not poisoned"),
+        "collect_values: a half did not yield one value per element"
+    );
+    // SAFETY: the two halves cover `out[..len]`, and each wrote every one of its elements
+    // (checked above; the second ran, on the partner or on this thread, before `join` returned).
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// `f(range, run)` over the whole of `out` in runs: one run, or two halves with the second
+/// on the partner thread (from [`PARTNER_FROM_ELEMENTS`] elements), or one per thread (from
+/// `PARALLEL_MIN_ELEMENTS`). For `f`s that compute each element on its own (the same value
+/// at any place in any run), so the values are the same bit for bit whatever the cut; the
+/// halves are cut at a multiple of 64 elements, so that a vectorised loop takes each element
+/// in the same kind of lane as it does over the whole.
+fn in_pieces(out: &mut [f32], f: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync) {
+    let len = out.len();
+    if for_the_partner(len) {
+        let at = super::partner::halfway(len);
+        let (first, second) = out.split_at_mut(at);
+        super::partner::join_owned(|| f(0..at, first), second, |second| f(at..len, second));
+        return;
+    }
+    let pieces = crate::fast::parallel::pieces_for(len);
+    crate::fast::parallel::map_pieces(out, len, pieces, f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fast::math;
+
+    /// Runs cut in halves for the partner thread, or in a piece per thread, hold the same
+    /// values bit for bit as the functions over the whole run on one thread (the vectorised
+    /// ones in place, and the collected ones), at sizes below,
+    /// at and between the thresholds, some not a multiple of 64.
+    #[test]
+    fn runs_cut_for_the_partner_equal_the_whole_run_bit_for_bit() {
+        host::threads::use_threads(2);
+        let sizes = [
+            100,
+            PARTNER_FROM_ELEMENTS - 1,
+            PARTNER_FROM_ELEMENTS,
+            8192 + 37,
+            32 * 1024,
+            32 * 1024 + 5,
+            crate::fast::parallel::PARALLEL_MIN_ELEMENTS + 3,
+        ];
+        for len in sizes {
+            let xs: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 % 1001) as f32 - 500.0) * 0.011)
+                .collect();
+            let gs: Vec<f32> = (0..len)
+                .map(|i| ((i * 53 % 997) as f32 - 498.0) * 0.007)
+                .collect();
+            let x = Data::from_shape_vec(ndarray::IxDyn(&[len]), xs.clone()).expect("len");
+            let g = ArrayD::from_shape_vec(ndarray::IxDyn(&[len]), gs.clone()).expect("len");
+            for f in [math::tanh_in_place, math::sigmoid_in_place] {
+                let mut want = xs.clone();
+                f(&mut want);
+                for _ in 0..10 {
+                    assert_eq!(map_in_place(&x, f).as_slice(), Some(&want[..]), "{len}");
+                }
+            }
+            // The collected ones (`map`, `zip_map`, `times_derivative`).
+            let f = |x: f32| x * 0.7 + 0.3 * x * x;
+            let f2 = |x: f32, y: f32| x * y + x;
+            let gd = Data::from_shape_vec(ndarray::IxDyn(&[len]), gs.clone()).expect("len");
+            let want: Vec<f32> = xs.iter().map(|&x| f(x)).collect();
+            let want2: Vec<f32> = xs.iter().zip(&gs).map(|(&x, &y)| f2(x, y)).collect();
+            let want3: Vec<f32> = gs.iter().zip(&xs).map(|(&g, &x)| g * f2(x, g)).collect();
+            for _ in 0..10 {
+                let got = map(&x, &f).expect("contiguous");
+                assert_eq!(got.as_slice(), Some(&want[..]), "{len}");
+                let got = zip_map(&x, &gd, &f2).expect("contiguous");
+                assert_eq!(got.as_slice(), Some(&want2[..]), "{len}");
+                let got = times_derivative(&g, &x, &gd, &f2).expect("contiguous");
+                assert_eq!(got.as_slice(), Some(&want3[..]), "{len}");
+            }
+            let df = |y: f32| 1.0 - y * y;
+            let mut want = gs.clone();
+            math::times_function_of(&mut want, &xs, df);
+            for _ in 0..10 {
+                let got = zip_in_place(&g, &x, |g, y| math::times_function_of(g, y, df));
+                assert_eq!(got.as_slice(), Some(&want[..]), "{len}");
+            }
+        }
+    }
 }

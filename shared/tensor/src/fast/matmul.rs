@@ -22,29 +22,56 @@ const TRANSPOSE_BELOW_M: usize = 128;
 /// (see there).
 pub(crate) fn mm(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     let (m, n) = (a.nrows(), b.ncols());
-    let threads = match m * a.ncols() * n {
-        madds if madds < SHARED_FROM_MADDS => 1,
-        _ => threads(),
+    let madds = m * a.ncols() * n;
+    let threads = if madds < SHARED_FROM_MADDS {
+        1
+    } else {
+        threads()
     };
-    let halves =
-        threads == 1 && m * a.ncols() * n >= HALVES_FROM_MADDS && super::parallel::threads() > 1;
+    let halves = threads == 1 && madds >= HALVES_FROM_MADDS && super::parallel::threads() > 1;
     if m < TRANSPOSE_BELOW_M && m > 1 && n > 1 && b.t().is_standard_layout() {
         let a_t = row_major(a.t()); // [k, m]
-        let mut c_t = Array2::zeros((n, m));
-        if halves {
-            gemm_halves(b.t(), a_t.view(), c_t.view_mut());
-        } else {
-            gemm_on(threads, 1.0, b.t(), a_t.view(), 0.0, c_t.view_mut());
-        }
+        let c_t = product_into_new((n, m), |c_t| {
+            if halves {
+                gemm_halves(b.t(), a_t.view(), c_t);
+            } else {
+                gemm_on(threads, 1.0, b.t(), a_t.view(), 0.0, c_t);
+            }
+        });
         return row_major(c_t.t()).into_owned();
     }
-    let mut c = Array2::zeros((m, n));
-    if halves {
-        gemm_halves(a, b, c.view_mut());
-    } else {
-        gemm_on(threads, 1.0, a, b, 0.0, c.view_mut());
+    product_into_new((m, n), |c| {
+        if halves {
+            gemm_halves(a, b, c);
+        } else {
+            gemm_on(threads, 1.0, a, b, 0.0, c);
+        }
+    })
+}
+
+/// A new `[rows, cols]` array that `write` fills with a product, `beta = 0`, without first
+/// filling it with zeros: with `beta = 0` the GEMM never reads its destination (`gemm_on`
+/// hands the kernels `read_dst = false`, and every one of the crate's paths then writes
+/// each element before reading it, or only writes it), so the zeros were written for
+/// nothing. `write` must be one or more `gemm_on` calls with `beta = 0` that together cover
+/// every element; the arrays are the same as with `Array2::zeros` bit for bit.
+#[allow(unsafe_code)] // an output that the GEMM writes in full before anything reads it
+fn product_into_new(
+    (rows, cols): (usize, usize),
+    write: impl FnOnce(ndarray::ArrayViewMut2<f32>),
+) -> Array2<f32> {
+    let len = rows * cols;
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    // SAFETY: the capacity holds `len` f32s, laid out row-major for `[rows, cols]`; the view
+    // lives only during `write`, which only writes through it (see above), and `values` is
+    // neither moved nor read meanwhile. Every element is then written (f32 has no invalid bit
+    // patterns), so the length may be set.
+    unsafe {
+        let view = ndarray::ArrayViewMut2::from_shape_ptr((rows, cols), values.as_mut_ptr());
+        write(view);
+        values.set_len(len);
     }
-    c
+    Array2::from_shape_vec((rows, cols), values).expect("rows × cols values")
 }
 
 /// From this many multiply-adds up to [`SHARED_FROM_MADDS`], [`mm`] cuts the product in two
@@ -66,33 +93,24 @@ const HALVES_FROM_MADDS: usize = 1 << 21;
 /// would compute: the halves split the output, never the sums (the tests check it bit for bit).
 fn gemm_halves(a: ArrayView2<f32>, b: ArrayView2<f32>, c: ndarray::ArrayViewMut2<f32>) {
     let (m, n) = c.dim();
-    if n >= m {
-        let at = (n / 2).div_ceil(64) * 64;
-        let (c1, c2) = c.split_at(Axis(1), at.min(n));
-        let (b1, b2) = b.split_at(Axis(1), at.min(n));
-        let c2 = std::sync::Mutex::new(Some(c2));
-        super::partner::join(
-            || gemm_on(1, 1.0, a, b1, 0.0, c1),
-            || {
-                if let Some(c2) = c2.lock().expect("not poisoned").take() {
-                    gemm_on(1, 1.0, a, b2, 0.0, c2);
-                }
-            },
-        );
+    // Cut the output's longer side, and the operand that side comes from.
+    let (c1, c2) = if n >= m {
+        c.split_at(Axis(1), super::partner::halfway(n))
     } else {
-        let at = (m / 2).div_ceil(64) * 64;
-        let (c1, c2) = c.split_at(Axis(0), at.min(m));
-        let (a1, a2) = a.split_at(Axis(0), at.min(m));
-        let c2 = std::sync::Mutex::new(Some(c2));
-        super::partner::join(
-            || gemm_on(1, 1.0, a1, b, 0.0, c1),
-            || {
-                if let Some(c2) = c2.lock().expect("not poisoned").take() {
-                    gemm_on(1, 1.0, a2, b, 0.0, c2);
-                }
-            },
-        );
-    }
+        c.split_at(Axis(0), super::partner::halfway(m))
+    };
+    let ((a1, b1), (a2, b2)) = if n >= m {
+        let (b1, b2) = b.split_at(Axis(1), c1.ncols());
+        ((a, b1), (a, b2))
+    } else {
+        let (a1, a2) = a.split_at(Axis(0), c1.nrows());
+        ((a1, b), (a2, b))
+    };
+    super::partner::join_owned(
+        || gemm_on(1, 1.0, a1, b1, 0.0, c1),
+        c2,
+        |c2| gemm_on(1, 1.0, a2, b2, 0.0, c2),
+    );
 }
 
 /// From this many multiply-adds on, [`mm`] lets the GEMM share a product between the ops'
@@ -182,6 +200,44 @@ mod tests {
             }
             for _ in 0..20 {
                 assert_eq!(mm(x, b), whole);
+            }
+        }
+    }
+
+    /// `mm` writes its output without zeroing it first (`product_into_new`): every path
+    /// (one row, one column, no depth, the transposed path, threads, halves) gives the same
+    /// values bit for bit as the same path's GEMM into zeros.
+    #[test]
+    fn products_into_unzeroed_outputs_equal_products_into_zeros() {
+        host::threads::use_threads(2);
+        let values = |rows: usize, cols: usize, seed: usize| {
+            Array2::from_shape_fn((rows, cols), |(i, j)| {
+                (((i * 29 + j * 13 + seed) % 89) as f32 - 44.0) * 0.017
+            })
+        };
+        let shapes = [
+            (1, 7, 5),
+            (5, 7, 1),
+            (4, 0, 3),
+            (3, 9, 4),
+            (32, 256, 1024),
+            (32, 1024, 256),
+            (300, 500, 400),
+        ];
+        for (m, k, n) in shapes {
+            let (a, b) = (values(m, k, 1), values(k, n, 2));
+            let b_cols = values(n, k, 3); // used transposed: the small-m path
+            for b in [b.view(), b_cols.t()] {
+                // The product as `mm` computed it into zeros, in the same path.
+                let mut want = Array2::zeros((m, n));
+                if m < TRANSPOSE_BELOW_M && m > 1 && n > 1 && b.t().is_standard_layout() {
+                    let mut c_t = Array2::zeros((n, m));
+                    gemm_on(1, 1.0, b.t(), row_major(a.t()).view(), 0.0, c_t.view_mut());
+                    want.assign(&c_t.t());
+                } else {
+                    gemm_on(1, 1.0, a.view(), b, 0.0, want.view_mut());
+                }
+                assert_eq!(mm(a.view(), b), want, "[{m}, {k}]·[{k}, {n}]");
             }
         }
     }

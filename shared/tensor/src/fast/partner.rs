@@ -1,7 +1,8 @@
 //! The partner thread: one thread beside the caller that stays awake for a moment after each
 //! job, for work that comes in quick succession and in pieces too small to wait for a
 //! sleeping thread: the halves of a recurrent step's matrix products
-//! (`fast::matmul::gemm_halves`), one time step after another.
+//! (`fast::matmul::gemm_halves`) and of its elementwise ops (`fast::elementwise::in_pieces`
+//! and `collect_values`), one time step after another.
 //!
 //! rayon's workers fall asleep within microseconds of running out of work, and waking one
 //! (a futex call, then the scheduler) took about as long as half of such a product:
@@ -177,5 +178,23 @@ pub(crate) fn join(a: impl FnOnce(), b: impl Fn() + Sync) {
         b();
     }
     drop(finish);
-    assert!(!panicked, "a product on the partner thread panicked");
+    assert!(!panicked, "a job on the partner thread panicked");
+}
+
+/// [`join`] for a second job that needs something of its own, moved to whichever thread runs
+/// it: the second half of an output, `b(second)`, run once, on the partner or on this thread.
+pub(crate) fn join_owned<T: Send>(a: impl FnOnce(), second: T, b: impl Fn(T) + Sync) {
+    let second = std::sync::Mutex::new(Some(second));
+    join(a, || {
+        if let Some(second) = second.lock().expect("not poisoned").take() {
+            b(second);
+        }
+    });
+}
+
+/// Where a run of `len` items is cut in two for the partner: halfway, rounded up to a
+/// multiple of 64, so that a vectorised loop takes each item in the same kind of lane as it
+/// does over the whole run (and a product's halves keep whole blocks of the GEMM's kernels).
+pub(crate) fn halfway(len: usize) -> usize {
+    ((len / 2).div_ceil(64) * 64).min(len)
 }
