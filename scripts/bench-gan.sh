@@ -11,7 +11,7 @@
 # PyTorch comes from a virtual environment (BENCH_VENV, default /work/venvs/bench if it exists,
 # else /tmp/smallnets-bench-venv), installed from PyPI on first use: `pip install torch` there
 # is the CUDA build, which runs on the CPU as well (a few GB, a few minutes, once).
-# Run it as `quiet bash scripts/bench-gan.sh` on a shared machine. Nothing is timed by the
+# Run it on an otherwise idle machine: other work skews both sides. Nothing is timed by the
 # test suite; this script is the one place the GAN's speed is compared.
 set -euo pipefail
 # --help: the comment above; nothing is installed, built or timed.
