@@ -61,8 +61,8 @@ CNN_SELECT_EPOCHS=10
 # long as 09's default run (421 s in its last run here), into figures/07-rnn/budget/ and
 # figures/08-lstm/budget/. Steps, not a clock, so the same seed gives the same curves; set
 # from each run's seconds per step (the RNN's last budget run: 49,000 steps in 417 s; the
-# LSTM's: 4,200 in 540 s on the engine before, on which 07's and 09's default runs took a
-# fifth longer than on this one).
+# LSTM's: 4,200 in 540 s on the engine before, on which 07's Part 2 took a third longer and
+# 09's default run a quarter longer than on this one).
 BESIDE_RNN_STEPS=49000
 BESIDE_LSTM_STEPS=3800
 CNN_CANDIDATES=(
