@@ -491,7 +491,16 @@ fn mnist_part(
     );
     let mut averaged = (args.average > 0.0).then(|| {
         let shadow = Generator::new(config, &mut ChaCha8Rng::seed_from_u64(0));
-        Averaged::new(Box::new(shadow), game.generator.as_ref(), args.average)
+        let mut statistics_rng = stream(session.seed, 38);
+        let statistics_batches = (0..100)
+            .map(|_| latent(100, config.latent, &mut statistics_rng))
+            .collect();
+        Averaged::new(
+            Box::new(shadow),
+            game.generator.as_ref(),
+            args.average,
+            statistics_batches,
+        )
     });
     let mut rngs = run::Rngs {
         init,
@@ -617,10 +626,11 @@ fn mnist_part(
     })
 }
 
-/// The generator to draw samples from: the running average if there is one.
+/// The generator to draw samples from: the running average if there is one (with batch-norm
+/// statistics measured on its own outputs).
 fn sampler<'a>(game: &'a mut Gan, averaged: Option<&'a mut Averaged>) -> &'a mut dyn Module {
     match averaged {
-        Some(average) => average.generator.as_mut(),
+        Some(average) => average.ready(),
         None => game.generator.as_mut(),
     }
 }

@@ -34,7 +34,8 @@ fn small_game() -> Game {
     let generator = Generator::new(CONFIG, &mut rng);
     let discriminator = gan::models::discriminator(CONFIG, 1, &mut rng);
     let shadow = Generator::new(CONFIG, &mut rng);
-    let averaged = Averaged::new(Box::new(shadow), &generator, 0.999);
+    // No statistics batches: loading a checkpoint never samples from the average.
+    let averaged = Averaged::new(Box::new(shadow), &generator, 0.999, Vec::new());
     let gan = Gan::new(
         Box::new(generator),
         discriminator,
