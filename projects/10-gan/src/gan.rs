@@ -174,6 +174,7 @@ impl Averaged {
         }
     }
 
+    // ANCHOR: ready
     /// The averaged generator, ready to sample from. Batch normalisation samples with running
     /// means and variances of what each layer produced, and the live generator's describe *its*
     /// layers, not the averaged weights': an average that borrowed them drew worse digits than
@@ -190,6 +191,7 @@ impl Averaged {
         });
         generator.as_mut()
     }
+    // ANCHOR_END: ready
 }
 // ANCHOR_END: averaged
 
