@@ -75,7 +75,7 @@ struct TrainArgs {
     latent: u32,
     /// Training steps on MNIST (one update of each player per step). The default, with the
     /// mixture's, is at most 10 minutes of training on this project's 2-core machine.
-    #[arg(long, default_value_t = 26_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 22_000, value_parser = clap::value_parser!(u32).range(1..))]
     steps: u32,
     /// Real and generated images per step.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=60_000))]
