@@ -177,10 +177,10 @@ impl Averaged {
     // ANCHOR: ready
     /// The averaged generator, ready to sample from. Batch normalisation samples with running
     /// means and variances of what each layer produced, and the live generator's describe *its*
-    /// layers, not the averaged weights': an average that borrowed them drew worse digits than
-    /// the generator it averages. So the average measures its own: a forward pass over each
-    /// statistics batch in training mode updates the running statistics (momentum 0.1, so
-    /// after 100 batches what came before weighs 0.9¹⁰⁰ ≈ 0.003%).
+    /// layers, not the averaged weights': an average that borrowed them would draw with one
+    /// network's weights and another's statistics. So the average measures its own: a forward
+    /// pass over each statistics batch in training mode updates the running statistics
+    /// (momentum 0.1, so after 100 batches what came before weighs 0.9¹⁰⁰ ≈ 0.003%).
     pub fn ready(&mut self) -> &mut dyn Module {
         let generator = &mut self.generator;
         generator.train();

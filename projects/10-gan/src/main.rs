@@ -88,7 +88,8 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.5, value_parser = beta)]
     beta1: f32,
     /// Sample from a running average of the generator's weights with this decay (0: no
-    /// average, sample from the generator as it is).
+    /// average, sample from the generator as it is). The average measures batch-norm
+    /// statistics of its own before it draws.
     #[arg(long, default_value_t = 0.0, value_parser = beta)]
     average: f32,
     /// Train on only the first N training images, for quick runs.
